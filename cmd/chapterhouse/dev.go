@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/chapterhouse/chapterhouse/internal/auth/devidp"
+	"github.com/chapterhouse/chapterhouse/internal/demo"
+	"github.com/chapterhouse/chapterhouse/internal/pgcluster"
+	"github.com/chapterhouse/chapterhouse/internal/postgres"
+)
+
+// runDev is `chapterhouse dev`: everything on one machine with no set-up.
+// It starts a private PostgreSQL cluster (or uses DATABASE_URL), migrates,
+// loads the demo organization once, starts a built-in OpenID provider with
+// the demo accounts, and serves the API and web front end. Data survives a
+// restart; --fresh starts over.
+func runDev(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet("dev", e)
+	addr := fs.String("addr", "", "listen address (default 127.0.0.1:8080)")
+	fresh := fs.Bool("fresh", false, "delete the dev database and start over with the demo organization")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	cfg, err := loadConfig(e.getenv, "127.0.0.1:8080")
+	if err != nil {
+		return usageError{err}
+	}
+	if *addr != "" {
+		cfg.Addr = *addr
+		cfg.BaseURL = "http://" + hostPort(*addr)
+	}
+	log := cfg.logger(e)
+
+	// The listener comes first so the OIDC redirect URL names the real port
+	// even with --addr 127.0.0.1:0.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another chapterhouse running? use --addr)", cfg.Addr, err)
+	}
+	cfg.Addr = ln.Addr().String()
+	if e.getenv("CHAPTERHOUSE_BASE_URL") == "" {
+		cfg.BaseURL = "http://" + cfg.Addr
+	}
+	ln.Close()
+
+	if cfg.DatabaseURL == "" {
+		dir := or(e.getenv("CHAPTERHOUSE_DEV_DIR"), ".dev")
+		dataDir, err := filepath.Abs(filepath.Join(dir, "pgdata"))
+		if err != nil {
+			return err
+		}
+		if *fresh {
+			if err := os.RemoveAll(dataDir); err != nil {
+				return fmt.Errorf("--fresh: remove %s: %w", dataDir, err)
+			}
+		}
+		fmt.Fprintf(e.stdout, "Starting PostgreSQL in %s ...\n", dataDir)
+		cluster, err := pgcluster.Start(ctx, pgcluster.Options{DataDir: dataDir})
+		if err != nil {
+			return err
+		}
+		defer cluster.Stop()
+		cfg.DatabaseURL = cluster.URL("postgres")
+	} else if *fresh {
+		st, err := postgres.MigrateStatus(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return err
+		}
+		for st.Version > 0 {
+			if err := postgres.MigrateDown(ctx, cfg.DatabaseURL, 1); err != nil {
+				return fmt.Errorf("--fresh: %w", err)
+			}
+			if st, err = postgres.MigrateStatus(ctx, cfg.DatabaseURL); err != nil {
+				return err
+			}
+		}
+	}
+	if err := postgres.MigrateUp(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
+	pool, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	seeded, err := demo.Seed(ctx, pool, time.Now().UTC())
+	if err != nil {
+		return err
+	}
+
+	secret := make([]byte, 16)
+	rand.Read(secret)
+	cfg.OIDCClientID, cfg.OIDCClientSecret = "chapterhouse-dev", hex.EncodeToString(secret)
+	var users []devidp.User
+	for _, a := range demo.Accounts() {
+		users = append(users, devidp.User{Username: a.Username, Password: a.Password, Email: a.Email, Name: a.Name})
+	}
+	idp, err := devidp.Start(ctx, devidp.Options{Addr: "127.0.0.1:0", Users: users, Clients: []devidp.Client{{
+		ID: cfg.OIDCClientID, Secret: cfg.OIDCClientSecret,
+		RedirectURIs:           []string{cfg.BaseURL + "/auth/callback"},
+		PostLogoutRedirectURIs: []string{cfg.BaseURL + "/"},
+	}}})
+	if err != nil {
+		return fmt.Errorf("start the demo OpenID provider: %w", err)
+	}
+	defer idp.Close()
+	cfg.OIDCIssuer = idp.Issuer()
+
+	a, err := newApp(ctx, cfg, pool, log)
+	if err != nil {
+		return err
+	}
+	return listenAndServe(ctx, cfg.Addr, a.handler, log, func(net.Addr) {
+		printBanner(e.stdout, cfg, idp.Issuer(), seeded)
+	})
+}
+
+func printBanner(w io.Writer, cfg Config, issuer string, seeded bool) {
+	fmt.Fprintf(w, "\nChapterhouse is running: %s\n", cfg.BaseURL)
+	if seeded {
+		fmt.Fprintln(w, "Loaded the demo organization (national body, 3 chapters, ~300 members).")
+	}
+	fmt.Fprintf(w, "API reference: %s/docs   OpenID provider: %s\n\nDemo accounts (sign in at %s/auth/login):\n", cfg.BaseURL, issuer, cfg.BaseURL)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  username\tpassword\trole")
+	for _, a := range demo.Accounts() {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", a.Username, a.Password, a.Role)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nPress Ctrl-C to stop. Data is kept; `chapterhouse dev --fresh` starts over.")
+}

@@ -1,0 +1,460 @@
+package membership
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/chapterhouse/chapterhouse/internal/audit"
+	"github.com/chapterhouse/chapterhouse/internal/auth"
+	"github.com/chapterhouse/chapterhouse/internal/errs"
+	"github.com/chapterhouse/chapterhouse/internal/postgres"
+)
+
+// Roster CSV columns. Export writes them in this order; import needs a
+// header naming them in any order and requires the first three.
+var (
+	csvColumns  = []string{"email", "given_name", "family_name", "phone", "postal_address", "joined_on", "external_id", "status", "chapter"}
+	csvRequired = []string{"email", "given_name", "joined_on"}
+)
+
+// MaxImportRows bounds one import file.
+const MaxImportRows = 500_000
+
+// RowError is one problem with one row of an import file. Row counts the
+// header as row 1, as a spreadsheet shows it.
+type RowError struct {
+	Row    int    `json:"row"`
+	Column string `json:"column"`
+	Reason string `json:"reason"`
+}
+
+// ImportReport says what an import changed, or would change for a dry run.
+type ImportReport struct {
+	Rows      int
+	Created   int
+	Updated   int
+	Unchanged int
+	DryRun    bool
+}
+
+// importRow is a validated row.
+type importRow struct {
+	row       int
+	chapterID uuid.UUID
+	in        MemberInput
+	status    string
+	explicit  map[string]bool // columns the file has, so absent ones keep stored values
+}
+
+// ImportRoster reads a roster CSV and applies it: rows match existing members
+// by external_id when the row has one, else by email; matched members are
+// updated, the others created. Rows go to chapterID unless they name a
+// chapter by slug in a `chapter` column. The caller needs the roster write
+// permission in every chapter a row names and in every matched member's
+// current chapter.
+//
+// The whole file is validated first; if any row is bad nothing changes and
+// the error (Invalid) carries every RowError in its Details. A clean file is
+// applied in one transaction, so a failure part-way leaves the roster as it
+// was. Rows identical to the stored member change nothing, so importing the
+// same file twice reports every row unchanged the second time. With dryRun
+// nothing is written.
+func (s *Service) ImportRoster(ctx context.Context, p *auth.Principal, chapterID uuid.UUID, r io.Reader, dryRun bool) (ImportReport, error) {
+	if !p.Can(auth.RosterWrite, chapterID) {
+		return ImportReport{}, errs.Forbiddenf("you may not import into this chapter's roster")
+	}
+	var rep ImportReport
+	err := s.inTx(ctx, func(tx pgx.Tx, q *postgres.Queries) error {
+		if err := q.LockRosterImports(ctx); err != nil {
+			return err
+		}
+		if err := openChapter(ctx, q, chapterID); err != nil {
+			return err
+		}
+		chapters, err := q.ListChapterSlugs(ctx)
+		if err != nil {
+			return err
+		}
+		rows, rowErrs, err := s.parseRoster(r, p, chapterID, chapters)
+		if err != nil {
+			return err
+		}
+		plan, planErrs, err := s.planImport(ctx, q, p, rows)
+		if err != nil {
+			return err
+		}
+		if rowErrs = append(rowErrs, planErrs...); len(rowErrs) > 0 {
+			sortRowErrors(rowErrs)
+			return &errs.Error{Kind: errs.Invalid, Field: "file",
+				Msg: fmt.Sprintf("%d problem(s) in the file; nothing was imported", len(rowErrs)), Details: rowErrs}
+		}
+		rep = ImportReport{Rows: len(rows), Created: len(plan.create), Updated: len(plan.update.Ids),
+			Unchanged: len(rows) - len(plan.create) - len(plan.update.Ids), DryRun: dryRun}
+		if dryRun {
+			return nil
+		}
+		return s.applyImport(ctx, tx, q, p, chapterID, plan, rep)
+	})
+	return rep, err
+}
+
+// parseRoster reads and validates every row, collecting every problem.
+// It returns an error only for a file that cannot be read at all.
+func (s *Service) parseRoster(r io.Reader, p *auth.Principal, chapterID uuid.UUID, chapters []postgres.ListChapterSlugsRow) ([]importRow, []RowError, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
+		br.Discard(3)
+	}
+	cr := csv.NewReader(br)
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, nil, errs.Field("file", "is empty: the first row must be a header naming the columns")
+	}
+	if err != nil {
+		return nil, nil, errs.Field("file", "row 1 (header) cannot be read: %v", csvReason(err))
+	}
+	col := map[string]int{}
+	var rowErrs []RowError
+	for i, name := range header {
+		name = strings.ToLower(strings.TrimSpace(name))
+		switch {
+		case !slices.Contains(csvColumns, name):
+			rowErrs = append(rowErrs, RowError{1, name, "unknown column; columns are " + strings.Join(csvColumns, ", ")})
+		case col[name] != 0:
+			rowErrs = append(rowErrs, RowError{1, name, "column appears twice"})
+		}
+		col[name] = i + 1 // 1-based so zero means absent
+	}
+	for _, name := range csvRequired {
+		if col[name] == 0 {
+			rowErrs = append(rowErrs, RowError{1, name, "required column is missing"})
+		}
+	}
+	if len(rowErrs) > 0 {
+		return nil, rowErrs, nil
+	}
+	bySlug := make(map[string]postgres.ListChapterSlugsRow, len(chapters))
+	for _, c := range chapters {
+		bySlug[c.Slug] = c
+	}
+	explicit := map[string]bool{}
+	for name := range col {
+		explicit[name] = true
+	}
+	today := s.today()
+	seenEmail := map[string]int{}
+	seenExt := map[string]int{}
+	var rows []importRow
+	for n := 2; ; n++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrFieldCount) {
+				rowErrs = append(rowErrs, RowError{n, "", fmt.Sprintf("has %d fields, the header has %d", len(rec), len(header))})
+				continue
+			}
+			rowErrs = append(rowErrs, RowError{n, "", csvReason(err) + "; the rest of the file cannot be read"})
+			break
+		}
+		if n-1 > MaxImportRows {
+			return nil, nil, errs.Field("file", "has more than %d rows; split it", MaxImportRows)
+		}
+		get := func(name string) string {
+			if i := col[name]; i != 0 {
+				return rec[i-1]
+			}
+			return ""
+		}
+		row := importRow{row: n, chapterID: chapterID, status: StatusActive, explicit: explicit}
+		bad := func(column string, err error) {
+			reason := err.Error()
+			if e := errs.As(err); e != nil {
+				reason = e.Msg
+			}
+			rowErrs = append(rowErrs, RowError{n, column, reason})
+		}
+		var ferr error
+		if row.in.Email, ferr = normEmail("email", get("email")); ferr != nil {
+			bad("email", ferr)
+		}
+		if row.in.GivenName, ferr = normText("given_name", get("given_name"), 100, true); ferr != nil {
+			bad("given_name", ferr)
+		}
+		if row.in.FamilyName, ferr = normText("family_name", get("family_name"), 100, false); ferr != nil {
+			bad("family_name", ferr)
+		}
+		if row.in.Phone, ferr = normText("phone", get("phone"), 40, false); ferr != nil {
+			bad("phone", ferr)
+		}
+		if row.in.PostalAddress, ferr = normText("postal_address", get("postal_address"), 500, false); ferr != nil {
+			bad("postal_address", ferr)
+		}
+		if row.in.JoinedOn, ferr = parseDate("joined_on", get("joined_on"), today); ferr != nil {
+			bad("joined_on", ferr)
+		}
+		if ext := strings.TrimSpace(get("external_id")); ext != "" {
+			if ext, ferr = normText("external_id", ext, 100, true); ferr != nil {
+				bad("external_id", ferr)
+			}
+			row.in.ExternalID = &ext
+			if first, dup := seenExt[ext]; dup {
+				rowErrs = append(rowErrs, RowError{n, "external_id", fmt.Sprintf("same external_id as row %d", first)})
+			} else {
+				seenExt[ext] = n
+			}
+		}
+		if row.in.Email != "" {
+			if first, dup := seenEmail[row.in.Email]; dup {
+				rowErrs = append(rowErrs, RowError{n, "email", fmt.Sprintf("same email as row %d", first)})
+			} else {
+				seenEmail[row.in.Email] = n
+			}
+		}
+		switch st := strings.ToLower(strings.TrimSpace(get("status"))); st {
+		case "", StatusActive:
+		case StatusInactive:
+			row.status = StatusInactive
+		default:
+			rowErrs = append(rowErrs, RowError{n, "status", "must be active or inactive"})
+		}
+		if slug := strings.ToLower(strings.TrimSpace(get("chapter"))); slug != "" {
+			c, ok := bySlug[slug]
+			switch {
+			case !ok:
+				rowErrs = append(rowErrs, RowError{n, "chapter", fmt.Sprintf("no chapter has the slug %q", slug)})
+			case c.DissolvedOn != nil:
+				rowErrs = append(rowErrs, RowError{n, "chapter", fmt.Sprintf("chapter %q is dissolved", slug)})
+			case !p.Can(auth.RosterWrite, c.ID):
+				rowErrs = append(rowErrs, RowError{n, "chapter", fmt.Sprintf("you may not add members to chapter %q", slug)})
+			default:
+				row.chapterID = c.ID
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows, rowErrs, nil
+}
+
+func csvReason(err error) string {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// importPlan is what applying a clean file will write.
+type importPlan struct {
+	create  []postgres.CopyMembersParams
+	update  postgres.UpdateMembersBatchParams
+	history []postgres.CopyStatusChangesParams
+}
+
+// planImport matches rows to stored members and works out what changes. It
+// reports rows that would take another member's email or external id, and
+// rows whose matched member sits in a chapter outside the caller's scope.
+func (s *Service) planImport(ctx context.Context, q *postgres.Queries, p *auth.Principal, rows []importRow) (importPlan, []RowError, error) {
+	emails := make([]string, 0, len(rows))
+	exts := make([]string, 0, len(rows))
+	for _, r := range rows {
+		emails = append(emails, r.in.Email)
+		if r.in.ExternalID != nil {
+			exts = append(exts, *r.in.ExternalID)
+		}
+	}
+	existing, err := q.FindMembersForImport(ctx, postgres.FindMembersForImportParams{Emails: emails, ExternalIds: exts})
+	if err != nil {
+		return importPlan{}, nil, err
+	}
+	byEmail := make(map[string]*Member, len(existing))
+	byExt := make(map[string]*Member, len(existing))
+	for i := range existing {
+		m := &existing[i]
+		byEmail[m.Email] = m
+		if m.ExternalID != nil {
+			byExt[*m.ExternalID] = m
+		}
+	}
+	var plan importPlan
+	var rowErrs []RowError
+	actor := uuid.NullUUID{UUID: p.MemberID, Valid: true}
+	today := s.today()
+	for _, r := range rows {
+		var m *Member
+		if r.in.ExternalID != nil {
+			m = byExt[*r.in.ExternalID]
+		}
+		if m == nil {
+			m = byEmail[r.in.Email]
+			if m != nil && m.ExternalID != nil && r.in.ExternalID != nil && *m.ExternalID != *r.in.ExternalID {
+				rowErrs = append(rowErrs, RowError{r.row, "external_id", fmt.Sprintf(
+					"the member with this email has external_id %q", *m.ExternalID)})
+				continue
+			}
+		}
+		if m == nil {
+			id := uuid.New()
+			plan.create = append(plan.create, postgres.CopyMembersParams{
+				ID: id, ChapterID: r.chapterID, GivenName: r.in.GivenName, FamilyName: r.in.FamilyName,
+				Email: r.in.Email, Phone: r.in.Phone, PostalAddress: r.in.PostalAddress, JoinedOn: r.in.JoinedOn,
+				Status: r.status, ExternalID: r.in.ExternalID,
+			})
+			plan.history = append(plan.history, postgres.CopyStatusChangesParams{
+				MemberID: id, Status: StatusActive, EffectiveOn: r.in.JoinedOn, Reason: "joined (roster import)", RecordedBy: actor})
+			if r.status == StatusInactive {
+				plan.history = append(plan.history, postgres.CopyStatusChangesParams{
+					MemberID: id, Status: StatusInactive, EffectiveOn: today, Reason: "imported as inactive", RecordedBy: actor})
+			}
+			continue
+		}
+		if other := byEmail[r.in.Email]; other != nil && other.ID != m.ID {
+			rowErrs = append(rowErrs, RowError{r.row, "email", "another member already has this email address"})
+			continue
+		}
+		if !p.Can(auth.RosterWrite, m.ChapterID) {
+			rowErrs = append(rowErrs, RowError{r.row, "email", "this member belongs to a chapter outside your roster permission"})
+			continue
+		}
+		next := mergeRow(m, r)
+		if sameRecord(&next, m) {
+			continue
+		}
+		u := &plan.update
+		u.Ids = append(u.Ids, m.ID)
+		u.ChapterIds = append(u.ChapterIds, next.ChapterID)
+		u.GivenNames = append(u.GivenNames, next.GivenName)
+		u.FamilyNames = append(u.FamilyNames, next.FamilyName)
+		u.Emails = append(u.Emails, next.Email)
+		u.Phones = append(u.Phones, next.Phone)
+		u.PostalAddresses = append(u.PostalAddresses, next.PostalAddress)
+		u.JoinedOns = append(u.JoinedOns, next.JoinedOn)
+		u.Statuses = append(u.Statuses, next.Status)
+		ext := ""
+		if next.ExternalID != nil {
+			ext = *next.ExternalID
+		}
+		u.ExternalIds = append(u.ExternalIds, ext)
+		if next.Status != m.Status {
+			plan.history = append(plan.history, postgres.CopyStatusChangesParams{
+				MemberID: m.ID, Status: next.Status, EffectiveOn: today, Reason: "roster import", RecordedBy: actor})
+		}
+	}
+	return plan, rowErrs, nil
+}
+
+// mergeRow returns the member as the row would leave it. Columns the file
+// does not have keep their stored values, so a file with only email, name
+// and join date does not wipe phone numbers. The returned value shares no
+// pointers with m.
+func mergeRow(m *Member, r importRow) Member {
+	next := *m
+	next.ChapterID = r.chapterID
+	if !r.explicit["chapter"] && r.chapterID != m.ChapterID {
+		// Without a chapter column the path's chapter applies to new members
+		// only; an existing member stays where they are.
+		next.ChapterID = m.ChapterID
+	}
+	next.GivenName = r.in.GivenName
+	next.Email = r.in.Email
+	next.JoinedOn = r.in.JoinedOn
+	if r.explicit["family_name"] {
+		next.FamilyName = r.in.FamilyName
+	}
+	if r.explicit["phone"] {
+		next.Phone = r.in.Phone
+	}
+	if r.explicit["postal_address"] {
+		next.PostalAddress = r.in.PostalAddress
+	}
+	if r.explicit["status"] {
+		next.Status = r.status
+	}
+	if r.explicit["external_id"] && r.in.ExternalID != nil {
+		if m.ExternalID == nil || *m.ExternalID != *r.in.ExternalID {
+			next.ExternalID = r.in.ExternalID
+		}
+	}
+	return next
+}
+
+func (s *Service) applyImport(ctx context.Context, tx pgx.Tx, q *postgres.Queries, p *auth.Principal, chapterID uuid.UUID, plan importPlan, rep ImportReport) error {
+	if len(plan.create) > 0 {
+		if _, err := q.CopyMembers(ctx, plan.create); err != nil {
+			return importConflict(err)
+		}
+	}
+	if len(plan.update.Ids) > 0 {
+		if _, err := q.UpdateMembersBatch(ctx, plan.update); err != nil {
+			return importConflict(err)
+		}
+	}
+	if len(plan.history) > 0 {
+		if _, err := q.CopyStatusChanges(ctx, plan.history); err != nil {
+			return err
+		}
+	}
+	return s.audit(ctx, tx, audit.Entry{
+		ActorID: p.MemberID, Action: "roster.import", Entity: "chapter", EntityID: chapterID.String(), ChapterID: chapterID,
+		Data: map[string]int{"rows": rep.Rows, "created": rep.Created, "updated": rep.Updated, "unchanged": rep.Unchanged},
+	})
+}
+
+// importConflict reports a unique violation that slipped past planning
+// (another writer changed the roster meanwhile) as a Conflict to retry.
+func importConflict(err error) error {
+	if e := errs.As(classify(err)); e != nil && e.Kind == errs.Conflict {
+		return &errs.Error{Kind: errs.Conflict, Field: "file", Msg: "the roster changed while importing (" + e.Msg + "); nothing was imported, try again", Err: err}
+	}
+	return err
+}
+
+// sameRecord reports whether a and b hold the same roster fields.
+func sameRecord(a, b *Member) bool {
+	return a.ChapterID == b.ChapterID && a.GivenName == b.GivenName && a.FamilyName == b.FamilyName &&
+		a.Email == b.Email && a.Phone == b.Phone && a.PostalAddress == b.PostalAddress &&
+		a.JoinedOn.Equal(b.JoinedOn) && a.Status == b.Status &&
+		(a.ExternalID == nil) == (b.ExternalID == nil) && (a.ExternalID == nil || *a.ExternalID == *b.ExternalID)
+}
+
+// sortRowErrors orders problems by row, keeping each row's problems in the
+// order they were found.
+func sortRowErrors(rows []RowError) {
+	slices.SortStableFunc(rows, func(a, b RowError) int { return a.Row - b.Row })
+}
+
+// writeRosterCSV writes members in the import format.
+func writeRosterCSV(w io.Writer, rows []postgres.ExportMembersRow) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(csvColumns); err != nil {
+		return err
+	}
+	rec := make([]string, len(csvColumns))
+	for _, m := range rows {
+		ext := ""
+		if m.ExternalID != nil {
+			ext = *m.ExternalID
+		}
+		rec[0], rec[1], rec[2], rec[3], rec[4] = m.Email, m.GivenName, m.FamilyName, m.Phone, m.PostalAddress
+		rec[5], rec[6], rec[7], rec[8] = m.JoinedOn.Format(time.DateOnly), ext, m.Status, m.ChapterSlug
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

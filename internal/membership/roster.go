@@ -1,0 +1,154 @@
+package membership
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/chapterhouse/chapterhouse/internal/auth"
+	"github.com/chapterhouse/chapterhouse/internal/errs"
+	"github.com/chapterhouse/chapterhouse/internal/postgres"
+)
+
+// Sort orders of a roster listing.
+const (
+	SortName       = "name"
+	SortNameDesc   = "-name"
+	SortJoined     = "joined"
+	SortJoinedDesc = "-joined"
+)
+
+// RosterQuery selects one page of a chapter's roster. Zero values mean no
+// filter; Limit 0 means 50.
+type RosterQuery struct {
+	Status       string
+	JoinedAfter  *time.Time // on or after
+	JoinedBefore *time.Time // strictly before
+	Text         string     // contained in name or email, case-insensitively
+	Sort         string     // one of the Sort constants; "" means SortName
+	Limit        int
+	Cursor       string // NextCursor of the previous page
+}
+
+// RosterPage is one page of a roster. NextCursor is empty on the last page.
+type RosterPage struct {
+	Members    []Member
+	NextCursor string
+}
+
+// cursor is the position after the last member of a page, in the sort's
+// keys. It is opaque to clients (base64 of JSON).
+type cursor struct {
+	Sort   string    `json:"s"`
+	Family string    `json:"f,omitempty"`
+	Given  string    `json:"g,omitempty"`
+	Joined string    `json:"j,omitempty"`
+	ID     uuid.UUID `json:"id"`
+}
+
+func (c cursor) encode() string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s, sort string) (cursor, error) {
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err != nil || c.Sort != sort {
+		return c, errs.Field("cursor", "is not a cursor of this listing (was the sort changed?)")
+	}
+	return c, nil
+}
+
+// likePattern escapes ILIKE's wildcards in text and wraps it in %...%.
+func likePattern(text string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(text) + "%"
+}
+
+// ListMembers returns one page of a chapter's roster. It needs the roster
+// read permission in that chapter. Bad filters give Invalid errors naming
+// the query parameter.
+func (s *Service) ListMembers(ctx context.Context, p *auth.Principal, chapterID uuid.UUID, rq RosterQuery) (RosterPage, error) {
+	if !p.Can(auth.RosterRead, chapterID) {
+		return RosterPage{}, errs.Forbiddenf("you may not see this chapter's roster")
+	}
+	if rq.Sort == "" {
+		rq.Sort = SortName
+	}
+	if rq.Limit == 0 {
+		rq.Limit = 50
+	}
+	if rq.Limit < 1 || rq.Limit > 200 {
+		return RosterPage{}, errs.Field("limit", "must be between 1 and 200")
+	}
+	var status, q *string
+	switch rq.Status {
+	case "":
+	case StatusActive, StatusInactive:
+		status = &rq.Status
+	default:
+		return RosterPage{}, errs.Field("status", "must be active or inactive")
+	}
+	if t := strings.TrimSpace(rq.Text); t != "" {
+		pat := likePattern(t)
+		q = &pat
+	}
+	var c cursor
+	hasCursor := rq.Cursor != ""
+	if hasCursor {
+		var err error
+		if c, err = decodeCursor(rq.Cursor, rq.Sort); err != nil {
+			return RosterPage{}, err
+		}
+	}
+	db := postgres.New(s.pool)
+	lim := int32(rq.Limit + 1)
+	var rows []Member
+	var err error
+	switch rq.Sort {
+	case SortName, SortNameDesc:
+		args := postgres.ListMembersByNameParams{ChapterID: chapterID, Status: status, JoinedAfter: rq.JoinedAfter,
+			JoinedBefore: rq.JoinedBefore, Q: q, HasCursor: hasCursor, AfterFamily: c.Family, AfterGiven: c.Given,
+			AfterID: c.ID, Lim: lim}
+		if rq.Sort == SortName {
+			rows, err = db.ListMembersByName(ctx, args)
+		} else {
+			rows, err = db.ListMembersByNameDesc(ctx, postgres.ListMembersByNameDescParams(args))
+		}
+	case SortJoined, SortJoinedDesc:
+		var after time.Time
+		if hasCursor {
+			if after, err = time.Parse(time.DateOnly, c.Joined); err != nil {
+				return RosterPage{}, errs.Field("cursor", "is not a cursor of this listing")
+			}
+		}
+		args := postgres.ListMembersByJoinedParams{ChapterID: chapterID, Status: status, JoinedAfter: rq.JoinedAfter,
+			JoinedBefore: rq.JoinedBefore, Q: q, HasCursor: hasCursor, AfterJoined: after, AfterID: c.ID, Lim: lim}
+		if rq.Sort == SortJoined {
+			rows, err = db.ListMembersByJoined(ctx, args)
+		} else {
+			rows, err = db.ListMembersByJoinedDesc(ctx, postgres.ListMembersByJoinedDescParams(args))
+		}
+	default:
+		return RosterPage{}, errs.Field("sort", "must be one of name, -name, joined, -joined")
+	}
+	if err != nil {
+		return RosterPage{}, err
+	}
+	page := RosterPage{Members: rows}
+	if len(rows) > rq.Limit {
+		page.Members = rows[:rq.Limit]
+		last := page.Members[rq.Limit-1]
+		page.NextCursor = cursor{Sort: rq.Sort, Family: last.FamilyName, Given: last.GivenName,
+			Joined: last.JoinedOn.Format(time.DateOnly), ID: last.ID}.encode()
+	}
+	return page, nil
+}

@@ -1,0 +1,3 @@
+package postgres
+
+//go:generate go tool sqlc generate -f sqlc.yaml

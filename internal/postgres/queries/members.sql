@@ -1,0 +1,91 @@
+-- name: GetMember :one
+SELECT * FROM members WHERE id = $1;
+
+-- name: GetMemberForUpdate :one
+SELECT * FROM members WHERE id = $1 FOR UPDATE;
+
+-- name: CreateMember :one
+INSERT INTO members (chapter_id, given_name, family_name, email, phone, postal_address, joined_on, external_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+RETURNING *;
+
+-- name: UpdateMember :one
+UPDATE members
+SET chapter_id = sqlc.arg(chapter_id),
+    given_name = sqlc.arg(given_name),
+    family_name = sqlc.arg(family_name),
+    email = sqlc.arg(email),
+    phone = sqlc.arg(phone),
+    postal_address = sqlc.arg(postal_address),
+    joined_on = sqlc.arg(joined_on),
+    external_id = sqlc.narg(external_id),
+    updated_at = now()
+WHERE id = sqlc.arg(id)
+RETURNING *;
+
+-- name: SetMemberStatus :one
+UPDATE members SET status = $2, updated_at = now() WHERE id = $1 RETURNING *;
+
+-- name: InsertStatusChange :exec
+INSERT INTO member_status_history (member_id, status, effective_on, reason, recorded_by)
+VALUES ($1, $2, $3, $4, $5);
+
+-- name: ListStatusHistory :many
+SELECT * FROM member_status_history WHERE member_id = $1 ORDER BY effective_on, id;
+
+-- ListMembers* return one page of a chapter's roster in keyset order. The
+-- filters are optional (NULL = no filter); q is an ILIKE pattern.
+
+-- name: ListMembersByName :many
+SELECT * FROM members
+WHERE chapter_id = sqlc.arg(chapter_id)
+  AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status))
+  AND (sqlc.narg(joined_after)::date IS NULL OR joined_on >= sqlc.narg(joined_after))
+  AND (sqlc.narg(joined_before)::date IS NULL OR joined_on < sqlc.narg(joined_before))
+  AND (sqlc.narg(q)::text IS NULL OR (given_name || ' ' || family_name || ' ' || email) ILIKE sqlc.narg(q))
+  AND (NOT sqlc.arg(has_cursor)::bool
+       OR (family_name, given_name, id) > (sqlc.arg(after_family)::text, sqlc.arg(after_given)::text, sqlc.arg(after_id)::uuid))
+ORDER BY family_name, given_name, id
+LIMIT sqlc.arg(lim);
+
+-- name: ListMembersByNameDesc :many
+SELECT * FROM members
+WHERE chapter_id = sqlc.arg(chapter_id)
+  AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status))
+  AND (sqlc.narg(joined_after)::date IS NULL OR joined_on >= sqlc.narg(joined_after))
+  AND (sqlc.narg(joined_before)::date IS NULL OR joined_on < sqlc.narg(joined_before))
+  AND (sqlc.narg(q)::text IS NULL OR (given_name || ' ' || family_name || ' ' || email) ILIKE sqlc.narg(q))
+  AND (NOT sqlc.arg(has_cursor)::bool
+       OR (family_name, given_name, id) < (sqlc.arg(after_family)::text, sqlc.arg(after_given)::text, sqlc.arg(after_id)::uuid))
+ORDER BY family_name DESC, given_name DESC, id DESC
+LIMIT sqlc.arg(lim);
+
+-- name: ListMembersByJoined :many
+SELECT * FROM members
+WHERE chapter_id = sqlc.arg(chapter_id)
+  AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status))
+  AND (sqlc.narg(joined_after)::date IS NULL OR joined_on >= sqlc.narg(joined_after))
+  AND (sqlc.narg(joined_before)::date IS NULL OR joined_on < sqlc.narg(joined_before))
+  AND (sqlc.narg(q)::text IS NULL OR (given_name || ' ' || family_name || ' ' || email) ILIKE sqlc.narg(q))
+  AND (NOT sqlc.arg(has_cursor)::bool
+       OR (joined_on, id) > (sqlc.arg(after_joined)::date, sqlc.arg(after_id)::uuid))
+ORDER BY joined_on, id
+LIMIT sqlc.arg(lim);
+
+-- name: ListMembersByJoinedDesc :many
+SELECT * FROM members
+WHERE chapter_id = sqlc.arg(chapter_id)
+  AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status))
+  AND (sqlc.narg(joined_after)::date IS NULL OR joined_on >= sqlc.narg(joined_after))
+  AND (sqlc.narg(joined_before)::date IS NULL OR joined_on < sqlc.narg(joined_before))
+  AND (sqlc.narg(q)::text IS NULL OR (given_name || ' ' || family_name || ' ' || email) ILIKE sqlc.narg(q))
+  AND (NOT sqlc.arg(has_cursor)::bool
+       OR (joined_on, id) < (sqlc.arg(after_joined)::date, sqlc.arg(after_id)::uuid))
+ORDER BY joined_on DESC, id DESC
+LIMIT sqlc.arg(lim);
+
+-- name: ExportMembers :many
+SELECT m.*, c.slug AS chapter_slug FROM members m JOIN chapters c ON c.id = m.chapter_id
+WHERE m.chapter_id = sqlc.arg(chapter_id)
+  AND (sqlc.narg(status)::text IS NULL OR m.status = sqlc.narg(status))
+ORDER BY m.family_name, m.given_name, m.id;

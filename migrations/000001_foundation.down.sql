@@ -1,0 +1,9 @@
+DROP TABLE IF EXISTS audit_log;
+DROP FUNCTION IF EXISTS audit_log_immutable();
+DROP TABLE IF EXISTS oidc_logins;
+DROP TABLE IF EXISTS web_sessions;
+DROP TABLE IF EXISTS member_identities;
+DROP TABLE IF EXISTS role_assignments;
+DROP TABLE IF EXISTS member_status_history;
+DROP TABLE IF EXISTS members;
+DROP TABLE IF EXISTS chapters;

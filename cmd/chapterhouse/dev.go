@@ -119,7 +119,7 @@ func runDev(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return listenAndServe(ctx, cfg.Addr, a.handler, log, func(net.Addr) {
+	return listenAndServe(ctx, cfg.Addr, a.Handler, log, func(net.Addr) {
 		printBanner(e.stdout, cfg, idp.Issuer(), seeded)
 	})
 }

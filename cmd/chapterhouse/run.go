@@ -40,6 +40,7 @@ func usagef(format string, args ...any) error {
 func commands() map[string]command {
 	return map[string]command{
 		"serve":     {"serve the API and web front end (needs DATABASE_URL and an OpenID provider)", runServe},
+		"migrate":   {"migrate the database schema: up, down N, status (DATABASE_URL)", runMigrate},
 		"dev":       {"run everything on this machine with no set-up: database, demo data, login, server", runDev},
 		"audit":     {"audit verify: check the audit log's hash chain", runAudit},
 		"tally":     {"count a ballot file (BLT, RCTab config, Debian tally sheet) with any method", runTally},

@@ -48,7 +48,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return listenAndServe(ctx, cfg.Addr, a.handler, log, func(addr net.Addr) {
+	return listenAndServe(ctx, cfg.Addr, a.Handler, log, func(addr net.Addr) {
 		log.Info("serving", "addr", addr.String(), "base_url", cfg.BaseURL)
 		fmt.Fprintf(e.stdout, "chapterhouse: serving on %s\n", addr)
 	})

@@ -9,52 +9,18 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"github.com/chapterhouse/chapterhouse/internal/api"
-	"github.com/chapterhouse/chapterhouse/internal/auth"
-	"github.com/chapterhouse/chapterhouse/internal/membership"
+	"github.com/chapterhouse/chapterhouse/internal/app"
 )
 
-// app is the assembled service: every dependency built once, in one place.
-type app struct {
-	handler http.Handler
-	auth    *auth.Authenticator
-}
-
-// newApp wires the domain services, the authenticator and the HTTP layer.
-func newApp(ctx context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Logger) (*app, error) {
-	authn, err := auth.New(ctx, auth.Config{
-		Issuer:        cfg.OIDCIssuer,
-		ClientID:      cfg.OIDCClientID,
-		ClientSecret:  cfg.OIDCClientSecret,
-		RedirectURL:   cfg.BaseURL + "/auth/callback",
-		PostLogoutURL: cfg.BaseURL + "/",
-		SessionTTL:    cfg.SessionTTL,
-		SecureCookies: len(cfg.BaseURL) > 8 && cfg.BaseURL[:8] == "https://",
-		Audience:      cfg.OIDCAudience,
+// newApp builds the service from the configuration. The wiring itself
+// (and the web routes) lives in internal/app, shared with end-to-end tests.
+func newApp(ctx context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Logger) (*app.App, error) {
+	return app.New(ctx, app.Config{
+		BaseURL: cfg.BaseURL, OIDCIssuer: cfg.OIDCIssuer, OIDCClientID: cfg.OIDCClientID,
+		OIDCClientSecret: cfg.OIDCClientSecret, OIDCAudience: cfg.OIDCAudience, SessionTTL: cfg.SessionTTL,
 	}, pool, log)
-	if err != nil {
-		return nil, fmt.Errorf("set up login with %s: %w", cfg.OIDCIssuer, err)
-	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	members := membership.NewService(pool, time.Now)
-	h, err := api.New(api.Deps{
-		Pool: pool, Members: members, Auth: authn, Logger: log, Registry: reg, Gatherer: reg,
-		Mount: func(r *gin.Engine) {
-			r.GET("/auth/login", gin.WrapH(authn.LoginHandler()))
-			r.GET("/auth/callback", gin.WrapH(authn.CallbackHandler()))
-			r.POST("/auth/logout", gin.WrapH(authn.LogoutHandler()))
-		},
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &app{handler: h, auth: authn}, nil
 }
 
 // listenAndServe serves h on addr until ctx ends, then drains requests for

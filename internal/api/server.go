@@ -97,8 +97,11 @@ func routes(r *gin.Engine, s *server, v *validator, docsPage []byte, metrics htt
 		HandlerErrorFunc:         func(c *gin.Context, err error) { writeProblem(c, s.d.Logger, err) },
 		ResponseErrorHandlerFunc: func(c *gin.Context, err error) { writeProblem(c, s.d.Logger, err) },
 	})
-	apigen.RegisterHandlersWithOptions(r, strict, apigen.GinServerOptions{
-		Middlewares: []apigen.MiddlewareFunc{limitBody, v.middleware, s.authenticate},
+	// The group's middleware runs before the generated wrappers bind
+	// parameters, so the validator is first to see a malformed request and
+	// names the parameter at fault.
+	api := r.Group("", limitBody, v.middleware, s.authenticate)
+	apigen.RegisterHandlersWithOptions(api, strict, apigen.GinServerOptions{
 		ErrorHandler: func(c *gin.Context, err error, status int) {
 			plainProblemInvalid(c, firstLine(err.Error()), "")
 		},

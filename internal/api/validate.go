@@ -24,7 +24,8 @@ import (
 // without it a body carrying both "email" and "Email" would be validated on
 // one and bound from the other.
 type validator struct {
-	router routers.Router
+	router  routers.Router
+	schemas []openapi3.SchemaValidationOption
 }
 
 func newValidator(doc *openapi3.T) (*validator, error) {
@@ -33,7 +34,13 @@ func newValidator(doc *openapi3.T) (*validator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &validator{router: r}, nil
+	// kin-openapi checks no uuid format unless told to; without it a
+	// malformed id would reach the generated binder, whose error does not
+	// name the parameter in a structured way.
+	uuidFormat := openapi3.NewRegexpFormatValidator(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	return &validator{router: r, schemas: []openapi3.SchemaValidationOption{
+		openapi3.WithStringFormatValidator("uuid", uuidFormat),
+	}}, nil
 }
 
 func (v *validator) middleware(c *gin.Context) {
@@ -50,8 +57,9 @@ func (v *validator) middleware(c *gin.Context) {
 		Request: c.Request, PathParams: params, Route: route,
 		Options: &openapi3filter.Options{
 			// Authentication is checked by our own middleware, not here.
-			AuthenticationFunc: func(context.Context, *openapi3filter.AuthenticationInput) error { return nil },
-			MultiError:         false,
+			AuthenticationFunc:      func(context.Context, *openapi3filter.AuthenticationInput) error { return nil },
+			MultiError:              false,
+			SchemaValidationOptions: v.schemas,
 		},
 	}
 	if err := openapi3filter.ValidateRequest(c.Request.Context(), in); err != nil {
@@ -69,7 +77,13 @@ func describe(err error) (field, detail string) {
 	if errors.As(err, &re) {
 		var se *openapi3.SchemaError
 		if errors.As(re.Err, &se) {
-			if ptr := se.JSONPointer(); len(ptr) > 0 {
+			ptr := se.JSONPointer()
+			// An unknown property is reported at its parent object; name the
+			// property itself.
+			if name, ok := unsupportedProperty(se.Reason); ok {
+				ptr = append(ptr, name)
+			}
+			if len(ptr) > 0 {
 				field = "/" + strings.Join(ptr, "/")
 			}
 			detail = se.Reason
@@ -96,6 +110,17 @@ func describe(err error) (field, detail string) {
 		return field, firstLine(detail)
 	}
 	return "", firstLine(err.Error())
+}
+
+// unsupportedProperty extracts X from kin-openapi's `property "X" is
+// unsupported`.
+func unsupportedProperty(reason string) (string, bool) {
+	rest, ok := strings.CutPrefix(reason, `property "`)
+	if !ok {
+		return "", false
+	}
+	name, ok := strings.CutSuffix(rest, `" is unsupported`)
+	return name, ok
 }
 
 func firstLine(s string) string {

@@ -124,26 +124,26 @@ func (a *Authenticator) principal(ctx context.Context, m member) (*Principal, er
 // emailClaims are the standard email claims. email_verified is decoded
 // leniently: some providers send it as the string "true".
 type emailClaims struct {
-	Subject       string   `json:"sub"`
-	Email         string   `json:"email"`
-	EmailVerified lenientB `json:"email_verified"`
+	Subject       string      `json:"sub"`
+	Email         string      `json:"email"`
+	EmailVerified lenientBool `json:"email_verified"`
 }
 
-// lenientB is a JSON boolean that also accepts "true" and "false" strings;
+// lenientBool is a JSON boolean that also accepts "true" and "false" strings;
 // anything else is false.
-type lenientB bool
+type lenientBool bool
 
 // UnmarshalJSON implements json.Unmarshaler.
-func (b *lenientB) UnmarshalJSON(data []byte) error {
+func (b *lenientBool) UnmarshalJSON(data []byte) error {
 	var v any
 	if err := json.Unmarshal(data, &v); err != nil {
 		return err
 	}
 	switch t := v.(type) {
 	case bool:
-		*b = lenientB(t)
+		*b = lenientBool(t)
 	case string:
-		*b = lenientB(strings.EqualFold(t, "true"))
+		*b = lenientBool(strings.EqualFold(t, "true"))
 	default:
 		*b = false
 	}

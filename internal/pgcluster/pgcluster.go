@@ -259,6 +259,10 @@ func (c *Cluster) prepareDirs(opts Options, acct *account) error {
 		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 			return fmt.Errorf("pgcluster: create parent of data directory: %w", err)
 		}
+		// Parents just made under a strict umask may be unreachable.
+		if err := acct.checkReachable(dir); err != nil {
+			return err
+		}
 	}
 	if err := os.Mkdir(c.dataDir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("pgcluster: create data directory: %w", err)

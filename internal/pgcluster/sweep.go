@@ -15,9 +15,9 @@ const (
 	// have removed; only such directories are ever swept.
 	ephemeralMarker = "REMOVE_WHEN_STOPPED"
 	// sweepAge is how long a marked directory must have been left alone
-	// before it is taken for abandoned: far longer than initdb takes, the
-	// only time a live directory has no running server.
-	sweepAge = 10 * time.Minute
+	// before it is taken for abandoned: far longer than initdb takes (about
+	// a second), the only time a live directory has no running server.
+	sweepAge = 2 * time.Minute
 )
 
 // sweepAbandoned removes the temporary cluster directories in tmp that a

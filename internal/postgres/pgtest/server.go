@@ -34,6 +34,7 @@ const (
 	opTimeout      = 2 * time.Minute // template creation, one clone, one drop
 	templatePrefix = "chtpl_"
 	dbPrefix       = "cht_"
+	templateFormat = "pgtest template v1: UTF8, C collation, from template0"
 )
 
 // ServerOptions choose the server a Server uses.
@@ -269,8 +270,8 @@ func (s *Server) ensureTemplate(ctx context.Context) error {
 	return nil
 }
 
-// migrationsHash is the hex SHA-256 of the names and contents of every
-// file in migrations.FS, in name order.
+// migrationsHash is the hex SHA-256 of templateFormat and the names and
+// contents of every file in migrations.FS, in name order.
 func migrationsHash() (string, error) {
 	var names []string
 	err := fs.WalkDir(migrations.FS, ".", func(p string, d fs.DirEntry, err error) error {
@@ -284,6 +285,9 @@ func migrationsHash() (string, error) {
 	}
 	sort.Strings(names)
 	h := sha256.New()
+	// templateFormat changes when the way templates are built changes
+	// (encoding, collation), so old templates are not reused.
+	fmt.Fprintf(h, "%s\x00", templateFormat)
 	for _, n := range names {
 		b, err := fs.ReadFile(migrations.FS, n)
 		if err != nil {

@@ -1,0 +1,79 @@
+// Package app assembles Chapterhouse from its parts: domain services, the
+// authenticator, the API and the web front end. `chapterhouse serve`,
+// `chapterhouse dev` and end-to-end tests all build the service here, so
+// what the tests run is what production runs.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/chapterhouse/chapterhouse/internal/api"
+	"github.com/chapterhouse/chapterhouse/internal/auth"
+	"github.com/chapterhouse/chapterhouse/internal/membership"
+)
+
+// Config is what the assembled service needs beyond the database.
+type Config struct {
+	// BaseURL is the public URL of the service (no trailing slash); login
+	// redirects come back to BaseURL + "/auth/callback".
+	BaseURL          string
+	OIDCIssuer       string
+	OIDCClientID     string
+	OIDCClientSecret string
+	OIDCAudience     string
+	SessionTTL       time.Duration
+}
+
+// App is the assembled service.
+type App struct {
+	// Handler serves everything: API, web pages, login, docs, metrics.
+	Handler http.Handler
+	Auth    *auth.Authenticator
+	Members *membership.Service
+}
+
+// New wires the service on pool. It fails when the OpenID provider cannot
+// be discovered or the API description does not load.
+func New(ctx context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Logger) (*App, error) {
+	authn, err := auth.New(ctx, auth.Config{
+		Issuer:        cfg.OIDCIssuer,
+		ClientID:      cfg.OIDCClientID,
+		ClientSecret:  cfg.OIDCClientSecret,
+		RedirectURL:   cfg.BaseURL + "/auth/callback",
+		PostLogoutURL: cfg.BaseURL + "/",
+		SessionTTL:    cfg.SessionTTL,
+		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
+		Audience:      cfg.OIDCAudience,
+	}, pool, log)
+	if err != nil {
+		return nil, fmt.Errorf("set up login with %s: %w", cfg.OIDCIssuer, err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a := &App{Auth: authn, Members: membership.NewService(pool, time.Now)}
+	a.Handler, err = api.New(api.Deps{
+		Pool: pool, Members: a.Members, Auth: authn, Logger: log, Registry: reg, Gatherer: reg,
+		Mount: a.mount,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// mount adds the routes that live outside the API: login and the web pages.
+func (a *App) mount(r *gin.Engine) {
+	r.GET("/auth/login", gin.WrapH(a.Auth.LoginHandler()))
+	r.GET("/auth/callback", gin.WrapH(a.Auth.CallbackHandler()))
+	r.POST("/auth/logout", gin.WrapH(a.Auth.LogoutHandler()))
+}

@@ -1,0 +1,303 @@
+package membership_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/chapterhouse/chapterhouse/internal/auth"
+	"github.com/chapterhouse/chapterhouse/internal/demo/rostergen"
+	"github.com/chapterhouse/chapterhouse/internal/errs"
+	"github.com/chapterhouse/chapterhouse/internal/membership"
+	"github.com/chapterhouse/chapterhouse/internal/postgres"
+	"github.com/chapterhouse/chapterhouse/internal/postgres/pgtest"
+)
+
+// scaleToday is the clock of the scale tests: the day after rostergen's
+// default latest join date, so generated files are valid whatever the date.
+var scaleToday = time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+
+// scaleOrg is a fresh database with a national body, a national admin and
+// chartered chapters, ready for a large import.
+type scaleOrg struct {
+	pool     *pgxpool.Pool
+	svc      *membership.Service
+	admin    *auth.Principal
+	national uuid.UUID
+	chapters map[string]uuid.UUID
+}
+
+// newScaleOrg makes a fresh database and charters slugs in it. The admin
+// principal is built by hand with a national admin grant; the member behind
+// it exists, because imports record them as the author of status changes.
+func newScaleOrg(tb testing.TB, slugs []string) scaleOrg {
+	tb.Helper()
+	ctx := context.Background()
+	pool := pgtest.New(tb)
+	q := postgres.New(pool)
+	national, err := q.CreateChapter(ctx, postgres.CreateChapterParams{Kind: "national", Slug: "national",
+		Name: "National", CharteredOn: scaleToday.AddDate(-30, 0, 0)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	admin, err := q.CreateMember(ctx, postgres.CreateMemberParams{ChapterID: national.ID, GivenName: "Ada",
+		FamilyName: "Admin", Email: "ada.admin@national.example", JoinedOn: scaleToday.AddDate(-5, 0, 0)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	o := scaleOrg{
+		pool: pool,
+		svc:  membership.NewService(pool, func() time.Time { return scaleToday }),
+		admin: &auth.Principal{MemberID: admin.ID, ChapterID: national.ID, DisplayName: "Ada Admin",
+			Grants: []auth.Grant{{Role: auth.RoleAdmin, ChapterID: national.ID, National: true}}},
+		national: national.ID,
+		chapters: map[string]uuid.UUID{},
+	}
+	for _, slug := range slugs {
+		c, err := o.svc.CreateChapter(ctx, o.admin, membership.ChapterInput{Slug: slug, Name: "Chapter " + slug})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		o.chapters[slug] = c.ID
+	}
+	return o
+}
+
+// roster generates a file and returns its bytes and what it holds.
+func roster(tb testing.TB, o rostergen.Options) ([]byte, rostergen.Stats) {
+	tb.Helper()
+	var buf bytes.Buffer
+	buf.Grow(o.Rows * 130)
+	st, err := rostergen.Write(&buf, o)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes(), st
+}
+
+// copyBaseline loads data with PostgreSQL's own COPY ... CSV HEADER into a
+// new plain table of text columns (no keys, indexes or constraints) and
+// returns how long the COPY took and how many rows it loaded.
+func copyBaseline(tb testing.TB, pool *pgxpool.Pool, data []byte) (time.Duration, int64) {
+	tb.Helper()
+	ctx := context.Background()
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer conn.Release()
+	cols := "email, given_name, family_name, phone, postal_address, joined_on, external_id, status, chapter"
+	if _, err := conn.Exec(ctx, "CREATE TABLE copy_baseline (email text, given_name text, family_name text, phone text, "+
+		"postal_address text, joined_on text, external_id text, status text, chapter text)"); err != nil {
+		tb.Fatal(err)
+	}
+	start := time.Now()
+	tag, err := conn.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(data),
+		"COPY copy_baseline ("+cols+") FROM STDIN WITH (FORMAT csv, HEADER true)")
+	d := time.Since(start)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return d, tag.RowsAffected()
+}
+
+// BenchmarkImport100k imports a realistic 100,000-row roster spread over
+// 50 chapters into a fresh database per iteration and reports, from the
+// same run on the same server:
+//
+//   - import_rows/s: ImportRoster of the new file (the timed part; ns/op);
+//   - copy_rows/s: PostgreSQL's COPY ... CSV HEADER of the same bytes into
+//     a plain text table with no indexes or constraints;
+//   - import/copy: the ratio of the two (goal: at least 0.5);
+//   - reimport_rows/s: importing the same file again, which must report
+//     every row unchanged.
+func BenchmarkImport100k(b *testing.B) {
+	const rows = 100_000
+	slugs := rostergen.ChapterSlugs(50)
+	data, _ := roster(b, rostergen.Options{Seed: 2026, Rows: rows, Chapters: slugs})
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	ctx := context.Background()
+	var imp, re, cp time.Duration
+	b.StopTimer()
+	for range b.N {
+		org := newScaleOrg(b, slugs)
+		d, n := copyBaseline(b, org.pool, data)
+		if n != rows {
+			b.Fatalf("COPY loaded %d rows, want %d", n, rows)
+		}
+		cp += d
+
+		start := time.Now()
+		b.StartTimer()
+		rep, err := org.svc.ImportRoster(ctx, org.admin, org.national, bytes.NewReader(data), false)
+		b.StopTimer()
+		imp += time.Since(start)
+		if err != nil {
+			b.Fatalf("import: %v", describe(err))
+		}
+		if rep.Created != rows {
+			b.Fatalf("import report %+v, want %d created", rep, rows)
+		}
+
+		start = time.Now()
+		rep, err = org.svc.ImportRoster(ctx, org.admin, org.national, bytes.NewReader(data), false)
+		re += time.Since(start)
+		if err != nil {
+			b.Fatalf("re-import: %v", describe(err))
+		}
+		if rep.Unchanged != rows || rep.Created != 0 || rep.Updated != 0 {
+			b.Fatalf("re-import report %+v, want %d unchanged", rep, rows)
+		}
+	}
+	perSec := func(d time.Duration) float64 { return float64(rows*b.N) / d.Seconds() }
+	b.ReportMetric(perSec(imp), "import_rows/s")
+	b.ReportMetric(perSec(cp), "copy_rows/s")
+	b.ReportMetric(perSec(imp)/perSec(cp), "import/copy")
+	b.ReportMetric(perSec(re), "reimport_rows/s")
+}
+
+// describe adds an Invalid error's row problems (the first few) to its
+// message, so a failing import says which rows it refused.
+func describe(err error) error {
+	e := errs.As(err)
+	if e == nil || e.Details == nil {
+		return err
+	}
+	rowErrs, _ := e.Details.([]membership.RowError)
+	if len(rowErrs) > 5 {
+		rowErrs = rowErrs[:5]
+	}
+	return fmt.Errorf("%w: %+v", err, rowErrs)
+}
+
+// rosterCounts is a fingerprint of the roster tables: enough to see that a
+// refused import changed nothing.
+type rosterCounts struct {
+	Members, Inactive, History, Audit int64
+	LastUpdate                        time.Time
+}
+
+func countRoster(tb testing.TB, pool *pgxpool.Pool) rosterCounts {
+	tb.Helper()
+	var c rosterCounts
+	err := pool.QueryRow(context.Background(), `SELECT
+		(SELECT count(*) FROM members),
+		(SELECT count(*) FROM members WHERE status = 'inactive'),
+		(SELECT count(*) FROM member_status_history),
+		(SELECT count(*) FROM audit_log),
+		(SELECT max(updated_at) FROM members)`).Scan(&c.Members, &c.Inactive, &c.History, &c.Audit, &c.LastUpdate)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+// TestImportRoster100k imports 100,000 rows over 50 chapters and checks the
+// counts against the file, that importing it again changes nothing, and
+// that a file with five bad rows scattered through it changes nothing and
+// names exactly those rows.
+func TestImportRoster100k(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports 100,000 rows; skipped with -short")
+	}
+	const rows = 100_000
+	ctx := context.Background()
+	slugs := rostergen.ChapterSlugs(50)
+	org := newScaleOrg(t, slugs)
+	data, st := roster(t, rostergen.Options{Seed: 2026, Rows: rows, Chapters: slugs})
+
+	start := time.Now()
+	rep, err := org.svc.ImportRoster(ctx, org.admin, org.national, bytes.NewReader(data), false)
+	if err != nil {
+		t.Fatalf("import: %v", describe(err))
+	}
+	t.Logf("import of %d rows: %v", rows, time.Since(start).Round(time.Millisecond))
+	if want := (membership.ImportReport{Rows: rows, Created: rows}); rep != want {
+		t.Errorf("report = %+v, want %+v", rep, want)
+	}
+	before := countRoster(t, org.pool)
+	if before.Members != rows+1 || before.Inactive != int64(st.Inactive) || before.History != int64(rows+st.Inactive) {
+		t.Errorf("after import: %+v; want %d members (the admin too), %d inactive, %d status changes",
+			before, rows+1, st.Inactive, rows+st.Inactive)
+	}
+	perChapter, err := org.pool.Query(ctx, `SELECT chapter_id, count(*) FROM members GROUP BY chapter_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[uuid.UUID]int{}
+	for perChapter.Next() {
+		var id uuid.UUID
+		var n int
+		if err := perChapter.Scan(&id, &n); err != nil {
+			t.Fatal(err)
+		}
+		got[id] = n
+	}
+	if err := perChapter.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for slug, n := range st.PerChapter {
+		if got[org.chapters[slug]] != n {
+			t.Errorf("chapter %s has %d members, the file put %d there", slug, got[org.chapters[slug]], n)
+		}
+	}
+	var ext int
+	if err := org.pool.QueryRow(ctx, `SELECT count(external_id) FROM members`).Scan(&ext); err != nil {
+		t.Fatal(err)
+	}
+	if ext != st.ExternalID {
+		t.Errorf("%d members have an external id, the file gave %d", ext, st.ExternalID)
+	}
+
+	start = time.Now()
+	rep, err = org.svc.ImportRoster(ctx, org.admin, org.national, bytes.NewReader(data), false)
+	if err != nil {
+		t.Fatalf("re-import: %v", describe(err))
+	}
+	t.Logf("re-import: %v", time.Since(start).Round(time.Millisecond))
+	if want := (membership.ImportReport{Rows: rows, Unchanged: rows}); rep != want {
+		t.Errorf("re-import report = %+v, want %+v", rep, want)
+	}
+	after := countRoster(t, org.pool)
+	after.Audit-- // the re-import's own audit entry
+	if after != before {
+		t.Errorf("re-import changed the roster: before %+v, after %+v", before, after)
+	}
+
+	// Another organization's file: new people (a few share an email with a
+	// stored member and would be updates), no external ids, five bad rows.
+	badRows := []int{3, 20_001, 45_678, 77_777, rows + 1}
+	bad, _ := roster(t, rostergen.Options{Seed: 99, Rows: rows, Chapters: slugs, NoExternalIDShare: 100, BadRows: badRows})
+	before = countRoster(t, org.pool)
+	start = time.Now()
+	rep, err = org.svc.ImportRoster(ctx, org.admin, org.national, bytes.NewReader(bad), false)
+	t.Logf("refused import: %v", time.Since(start).Round(time.Millisecond))
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Kind != errs.Invalid {
+		t.Fatalf("import of a file with bad rows: report %+v, err %v; want an Invalid error", rep, err)
+	}
+	rowErrs, ok := e.Details.([]membership.RowError)
+	if !ok {
+		t.Fatalf("error details are %T, want []membership.RowError", e.Details)
+	}
+	var gotRows []int
+	var gotCols []string
+	for _, re := range rowErrs {
+		gotRows = append(gotRows, re.Row)
+		gotCols = append(gotCols, re.Column)
+	}
+	if !slices.Equal(gotRows, badRows) || !slices.Equal(gotCols, rostergen.BadKinds) {
+		t.Errorf("refused rows %v columns %v; want rows %v columns %v (all: %+v)", gotRows, gotCols, badRows, rostergen.BadKinds, rowErrs)
+	}
+	if after := countRoster(t, org.pool); after != before {
+		t.Errorf("a refused import changed the roster: before %+v, after %+v", before, after)
+	}
+}

@@ -7,31 +7,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/chapterhouse/chapterhouse/internal/conformance"
 )
 
 // offlineConformanceDir returns ../shared/conformance relative to the module root,
 // skipping the test when it is absent.
 func offlineConformanceDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	conf := filepath.Join(dir, "..", "shared", "conformance")
-	if _, err := os.Stat(conf); err != nil {
-		t.Skipf("conformance data not found at %s: %v", conf, err)
-	}
-	return conf
+	return conformance.Dir(t)
 }
 
 // runOffline runs the command in-process and returns its exit status, stdout

@@ -20,6 +20,7 @@ import (
 	"github.com/chapterhouse/chapterhouse/internal/api"
 	"github.com/chapterhouse/chapterhouse/internal/auth"
 	"github.com/chapterhouse/chapterhouse/internal/membership"
+	"github.com/chapterhouse/chapterhouse/internal/web"
 )
 
 // Config is what the assembled service needs beyond the database.
@@ -61,9 +62,14 @@ func New(ctx context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Logger) 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a := &App{Auth: authn, Members: membership.NewService(pool, time.Now)}
+	site, err := web.New(web.Deps{Members: a.Members, Auth: authn, Logger: log,
+		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://")})
+	if err != nil {
+		return nil, err
+	}
 	a.Handler, err = api.New(api.Deps{
 		Pool: pool, Members: a.Members, Auth: authn, Logger: log, Registry: reg, Gatherer: reg,
-		Mount: a.mount,
+		Mount: func(r *gin.Engine) { a.mount(r, site) },
 	})
 	if err != nil {
 		return nil, err
@@ -71,9 +77,9 @@ func New(ctx context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Logger) 
 	return a, nil
 }
 
-// mount adds the routes that live outside the API: login and the web pages.
-func (a *App) mount(r *gin.Engine) {
-	r.GET("/auth/login", gin.WrapH(a.Auth.LoginHandler()))
-	r.GET("/auth/callback", gin.WrapH(a.Auth.CallbackHandler()))
-	r.POST("/auth/logout", gin.WrapH(a.Auth.LogoutHandler()))
+// mount adds the routes that live outside the API: login and the web pages
+// (web.Site.Mount registers both, with the front end's security headers).
+func (a *App) mount(r *gin.Engine, site *web.Site) {
+	site.Mount(r, web.AuthHandlers{
+		Login: a.Auth.LoginHandler(), Callback: a.Auth.CallbackHandler(), Logout: a.Auth.LogoutHandler()})
 }

@@ -10,29 +10,13 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/chapterhouse/chapterhouse/internal/conformance"
 )
 
 func conformanceDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	conf := filepath.Join(dir, "..", "shared", "conformance")
-	if _, err := os.Stat(conf); err != nil {
-		t.Skipf("conformance data not found at %s: %v", conf, err)
-	}
-	return conf
+	return conformance.Dir(t)
 }
 
 func TestDHondtAustriaConformance(t *testing.T) {

@@ -22,7 +22,10 @@ Pereira Petrov Quinn Rahman Ramos Reyes Rossi Santos Schmidt Silva Singh Smith S
 Torres Vargas Wagner Walsh Wang Weber Williams Wilson Yamamoto Yılmaz Zhang Øverland`),
 	"O'Brien", "O'Connor", "D'Angelo", "Van Dijk", "de la Cruz", "Da Silva", "Mac Giolla", "Ben-David", "Smith-Jones")
 
-var domains = []string{"example.org", "example.com", "example.net", "mail.example.org", "post.example.com", "inbox.example.net"}
+// domains avoid the bare example.org of the demo organization (package
+// demo), so a generated roster imported into the demo matches none of its
+// members.
+var domains = []string{"members.example.org", "example.com", "example.net", "mail.example.org", "post.example.com", "inbox.example.net"}
 
 var streets = strings.Fields(`Maple Oak Cedar Pine Elm Birch Willow Chestnut Walnut Spruce Ash Poplar Hickory Magnolia
 Lincoln Washington Jefferson Madison Franklin Jackson Park Lake Hill River Church Mill Market Union Spring Water Bridge

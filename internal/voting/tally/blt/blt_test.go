@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chapterhouse/chapterhouse/internal/conformance"
 	"github.com/chapterhouse/chapterhouse/internal/voting/tally"
 )
 
@@ -16,25 +17,7 @@ import (
 // module root, skipping the test when it is absent.
 func conformanceDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the package directory")
-		}
-		dir = parent
-	}
-	d := filepath.Join(dir, "..", "shared", "conformance", "droop", "blt")
-	if _, err := os.Stat(d); err != nil {
-		t.Skipf("conformance data not found at %s: skipping", d)
-	}
-	return d
+	return conformance.Dir(t, "droop", "blt")
 }
 
 func conformanceFiles(t testing.TB) []string {

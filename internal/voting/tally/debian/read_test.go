@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chapterhouse/chapterhouse/internal/conformance"
 	"github.com/chapterhouse/chapterhouse/internal/voting/tally"
 )
 
@@ -17,25 +18,7 @@ import (
 // skipping the test when it is absent.
 func conformanceDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	conf := filepath.Join(dir, "..", "shared", "conformance")
-	if _, err := os.Stat(conf); err != nil {
-		t.Skipf("conformance data not found at %s: %v", conf, err)
-	}
-	return conf
+	return conformance.Dir(t)
 }
 
 type expectedSheet struct {

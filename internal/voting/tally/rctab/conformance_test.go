@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chapterhouse/chapterhouse/internal/conformance"
 	"github.com/chapterhouse/chapterhouse/internal/voting/tally"
 )
 
@@ -19,25 +20,7 @@ import (
 // root, skipping the test when it is absent.
 func conformanceDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the package directory; conformance data not located")
-		}
-		dir = parent
-	}
-	d := filepath.Join(dir, "..", "shared", "conformance", "rctab")
-	if _, err := os.Stat(d); err != nil {
-		t.Skipf("conformance data absent at %s: %v", d, err)
-	}
-	return d
+	return conformance.Dir(t, "rctab")
 }
 
 type caseManifest struct {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chapterhouse/chapterhouse/internal/conformance"
 	"github.com/chapterhouse/chapterhouse/internal/voting/tally"
 	"github.com/chapterhouse/chapterhouse/internal/voting/tally/blt"
 )
@@ -19,25 +20,7 @@ import (
 // root, skipping the test when it is absent.
 func droopDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the package directory")
-		}
-		dir = parent
-	}
-	d := filepath.Join(dir, "..", "shared", "conformance", "droop")
-	if _, err := os.Stat(d); err != nil {
-		t.Skipf("conformance data not found at %s: skipping", d)
-	}
-	return d
+	return conformance.Dir(t, "droop")
 }
 
 type droopRecord struct {

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// loadSpec is one load run.
+type loadSpec struct {
+	chapterID   string
+	query       string // without cursor
+	concurrency int
+	requests    int           // total; 0: until duration
+	duration    time.Duration // 0: until requests
+	pages       int           // pages each client walks before starting over
+}
+
+// load runs spec and returns what the clients saw. It stops when the
+// requests are spent or the duration is over, whichever comes first, or
+// when ctx ends. Requests cut off by the end of the duration are not
+// counted.
+func (c *client) load(ctx context.Context, spec loadSpec) summary {
+	runCtx, cancel := context.WithCancel(ctx)
+	if spec.duration > 0 {
+		runCtx, cancel = context.WithTimeout(ctx, spec.duration)
+	}
+	defer cancel()
+	var budget atomic.Int64
+	budget.Store(int64(spec.requests))
+	results := make([]result, spec.concurrency)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range spec.concurrency {
+		wg.Go(func() { results[i] = c.worker(runCtx, spec, &budget) })
+	}
+	wg.Wait()
+	return summarize(results, time.Since(start))
+}
+
+// worker fetches pages until the run ends.
+func (c *client) worker(ctx context.Context, spec loadSpec, budget *atomic.Int64) result {
+	r := result{errors: map[string]int{}}
+	path := "/api/v1/chapters/" + url.PathEscape(spec.chapterID) + "/members?"
+	cursor, page := "", 0
+	for ctx.Err() == nil {
+		if spec.requests > 0 && budget.Add(-1) < 0 {
+			break
+		}
+		q := spec.query
+		if cursor != "" {
+			q += "&cursor=" + url.QueryEscape(cursor)
+		}
+		start := time.Now()
+		next, err := c.fetchPage(ctx, path+q)
+		d := time.Since(start)
+		if err != nil && ctx.Err() != nil {
+			break // cut off by the end of the run, not a failure
+		}
+		r.latencies = append(r.latencies, d)
+		if err != nil {
+			r.errors[errorKind(err)]++
+			if r.sample == "" {
+				r.sample = err.Error()
+			}
+			cursor, page = "", 0
+			continue
+		}
+		page++
+		if next != "" && page < spec.pages {
+			cursor = next
+		} else {
+			cursor, page = "", 0
+		}
+	}
+	return r
+}
+
+// fetchPage gets one roster page and returns its next cursor.
+func (c *client) fetchPage(ctx context.Context, pathQuery string) (string, error) {
+	req, err := c.newRequest(ctx, http.MethodGet, pathQuery, nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", responseError(resp)
+	}
+	// Decode the whole page, as a real client would; only the cursor is
+	// kept.
+	var page struct {
+		Items      []json.RawMessage `json:"items"`
+		NextCursor string            `json:"next_cursor"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+		return "", err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return page.NextCursor, nil
+}
+
+// errorKind groups errors for the report.
+func errorKind(err error) string {
+	var se *statusError
+	var ne net.Error
+	switch {
+	case errors.As(err, &se):
+		return (&statusError{Status: se.Status}).Error()
+	case errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	case errors.As(err, new(*json.SyntaxError)), errors.Is(err, io.ErrUnexpectedEOF):
+		return "malformed response"
+	default:
+		return "connection error"
+	}
+}

@@ -147,7 +147,7 @@ func runErr(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	// One request first: a wrong filter or missing permission shows as
 	// one clear error instead of thousands.
-	if _, err := c.fetchPage(ctx, "/api/v1/chapters/"+url.PathEscape(chapterID)+"/members?"+*query); err != nil {
+	if _, err := c.fetchPage(ctx, "/api/v1/chapters/"+url.PathEscape(chapterID)+"/members?"+*query, true); err != nil {
 		return fmt.Errorf("first request: %w", err)
 	}
 	spec := loadSpec{chapterID: chapterID, query: *query, concurrency: *concurrency, requests: *requests,

@@ -89,7 +89,7 @@ func (s *Site) charterForm(rq *request) *form {
 			{ID: "charter-slug", Name: "slug", Label: "Slug", Type: "text", Required: true, Autocomplete: "off",
 				Hint: "Short name for files and addresses: lower-case letters, digits and dashes, e.g. riverside."},
 			{ID: "charter-chartered_on", Name: "chartered_on", Label: "Chartered on", Type: "date",
-				Hint: "YYYY-MM-DD; leave empty for today."},
+				Hint: "Leave empty for today."},
 		},
 	}
 }
@@ -111,7 +111,7 @@ func (s *Site) dissolveForm(rq *request, c membership.Chapter) *form {
 		Action: "/chapters/" + c.ID.String() + "/dissolve", Submit: "Dissolve " + c.Name, Danger: true, CSRF: rq.p.CSRFToken(),
 		Fields: []field{
 			{ID: p + "dissolved_on", Name: "dissolved_on", Label: "Dissolved on", Type: "date",
-				Hint: "YYYY-MM-DD; leave empty for today. Only a chapter with no active members can be dissolved."},
+				Hint: "Leave empty for today. Only a chapter with no active members can be dissolved."},
 		},
 	}
 }

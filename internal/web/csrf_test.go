@@ -123,8 +123,13 @@ func TestPostWithoutCSRFTokenIsRefused(t *testing.T) {
 		t.Fatalf("with the token the member is %s", s)
 	}
 
-	// Sign out needs the token too; with it the session ends.
+	// The login routes carry the front end's security headers too.
 	resp, _ = b.postNoRedirect(t, "/auth/logout", url.Values{})
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("/auth/logout has CSP %q", csp)
+	}
+
+	// Sign out needs the token too; with it the session ends.
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("logout without token: %d", resp.StatusCode)
 	}

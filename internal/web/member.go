@@ -81,8 +81,7 @@ func (s *Site) editForm(rq *request, m membership.Member) *form {
 			{ID: "email", Name: "email", Label: "Email", Type: "email", Value: m.Email, Required: true, Autocomplete: "off"},
 			{ID: "phone", Name: "phone", Label: "Phone", Type: "tel", Value: m.Phone, Autocomplete: "off"},
 			{ID: "postal_address", Name: "postal_address", Label: "Postal address", Type: "textarea", Value: m.PostalAddress, Autocomplete: "off"},
-			{ID: "joined_on", Name: "joined_on", Label: "Joined on", Type: "date", Value: m.JoinedOn.Format(time.DateOnly), Required: true,
-				Hint: "YYYY-MM-DD"},
+			{ID: "joined_on", Name: "joined_on", Label: "Joined on", Type: "date", Value: m.JoinedOn.Format(time.DateOnly), Required: true},
 			{ID: "external_id", Name: "external_id", Label: "External id", Type: "text", Value: ext, Autocomplete: "off",
 				Hint: "The member's id in another system, if any. Leave it as it is to keep it."},
 		},
@@ -96,7 +95,7 @@ func (s *Site) deactivateForm(rq *request, id uuid.UUID) *form {
 		Fields: []field{
 			{ID: "reason", Name: "reason", Label: "Reason", Type: "text", Required: true, Autocomplete: "off",
 				Hint: "Kept in the member's status history, for example \"resigned by letter\"."},
-			{ID: "effective_on", Name: "effective_on", Label: "From", Type: "date", Hint: "YYYY-MM-DD; leave empty for today."},
+			{ID: "effective_on", Name: "effective_on", Label: "From", Type: "date", Hint: "Leave empty for today."},
 		},
 	}
 }

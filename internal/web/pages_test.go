@@ -125,7 +125,7 @@ func TestRosterPage(t *testing.T) {
 	// the input.
 	r = f.get(t, "officer", base+"?joined_after=last+tuesday")
 	wantStatus(t, r, http.StatusUnprocessableEntity)
-	wantContains(t, r, `id="joined_after-error"`, `aria-describedby="joined_after-hint joined_after-error"`,
+	wantContains(t, r, `id="joined_after-error"`, `aria-describedby="joined_after-error"`, "<details class=\"more-filters\" open>",
 		`aria-invalid="true"`, "Must be a date written YYYY-MM-DD", `value="last tuesday"`)
 	r = f.get(t, "officer", base+"?cursor=garbage")
 	wantStatus(t, r, http.StatusUnprocessableEntity)

@@ -19,8 +19,10 @@ const rosterPageSize = 50
 // rosterPage is the data of roster.html.
 type rosterPage struct {
 	Chapter      membership.Chapter
-	Filters      []field
-	FilterError  string // a problem with no input of its own (the cursor)
+	Search       field   // the search box, always shown
+	Filters      []field // status, dates and sort, in a disclosure
+	FiltersOpen  bool    // open the disclosure: a filter is set or wrong
+	FilterError  string  // a problem with no input of its own (the cursor)
 	FilterErrors bool
 	Filtered     bool
 	Members      []membership.Member
@@ -40,10 +42,8 @@ func rosterFilters(q url.Values) []field {
 		{ID: "q", Name: "q", Label: "Search names and emails", Type: "search", Value: q.Get("q")},
 		{ID: "status", Name: "status", Label: "Status", Type: "select", Value: q.Get("status"), Options: []option{
 			{"", "Any status"}, {membership.StatusActive, "Active"}, {membership.StatusInactive, "Inactive"}}},
-		{ID: "joined_after", Name: "joined_after", Label: "Joined on or after", Type: "date", Value: q.Get("joined_after"),
-			Hint: "YYYY-MM-DD"},
-		{ID: "joined_before", Name: "joined_before", Label: "Joined before", Type: "date", Value: q.Get("joined_before"),
-			Hint: "YYYY-MM-DD"},
+		{ID: "joined_after", Name: "joined_after", Label: "Joined on or after", Type: "date", Value: q.Get("joined_after")},
+		{ID: "joined_before", Name: "joined_before", Label: "Joined before", Type: "date", Value: q.Get("joined_before")},
 		{ID: "sort", Name: "sort", Label: "Sort by", Type: "select", Value: q.Get("sort"), Options: []option{
 			{"", "Name, A to Z"}, {membership.SortNameDesc, "Name, Z to A"},
 			{membership.SortJoined, "Joined, oldest first"}, {membership.SortJoinedDesc, "Joined, newest first"}}},
@@ -64,15 +64,19 @@ func (s *Site) roster(rq *request) error {
 	if err == nil {
 		list, err = s.d.Members.ListMembers(ctx, rq.p, id, rosterQ)
 	}
-	page := rosterPage{Filters: rosterFilters(q)}
+	fields := rosterFilters(q)
+	var page rosterPage
 	status := http.StatusOK
 	if err != nil {
-		// f shares page.Filters, so the errors land on the filter fields.
-		f := form{Fields: page.Filters}
+		f := form{Fields: fields}
 		if status = formStatus(&f, err); status == 0 {
 			return err // 401, 403, 404, 500
 		}
 		page.FilterErrors, page.FilterError = true, f.Error
+	}
+	page.Search, page.Filters = fields[0], fields[1:]
+	for _, x := range page.Filters {
+		page.FiltersOpen = page.FiltersOpen || x.Value != "" || x.Error != ""
 	}
 	ch, err := s.d.Members.GetChapter(ctx, rq.p, id)
 	if err != nil {

@@ -67,7 +67,7 @@ func (s *Site) importRoster(rq *request) error {
 		if rows, ok := e.Details.([]membership.RowError); ok && len(rows) > 0 {
 			page.TotalErrors = len(rows)
 			page.RowErrors = rows[:min(len(rows), maxShownRowErrors)]
-			f.Fields[0].Error = fmt.Sprintf("The file has %d problem(s), listed in the table above; nothing was imported.", len(rows))
+			f.Fields[0].Error = "Fix the problems listed above, then choose the file again."
 		}
 	}
 	return s.render(rq, status, "import", "Import refused", page)

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -9,6 +11,10 @@ import (
 
 	"github.com/chapterhouse/chapterhouse/internal/errs"
 )
+
+// statusClientClosed is nginx's conventional status for a request the
+// client abandoned; it appears only in logs and metrics.
+const statusClientClosed = 499
 
 // problem is an RFC 9457 problem document.
 type problem struct {
@@ -62,6 +68,12 @@ func problemType(k errs.Kind) string {
 // client-safe message, field and details; anything else is logged with the
 // request id and shown only as an internal error.
 func writeProblem(c *gin.Context, log *slog.Logger, err error) {
+	// A client that went away is not our fault: no error log, and the
+	// (unread) response says so.
+	if errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil {
+		plainProblem(c, statusClientClosed, "the client closed the request", "")
+		return
+	}
 	kind := errs.KindOf(err)
 	status := statusOf(kind)
 	p := problem{
@@ -93,8 +105,12 @@ func writeProblemDoc(c *gin.Context, p problem) {
 // plainProblem writes a problem for an HTTP-level condition (no route, wrong
 // method, body too large) that is not a domain error.
 func plainProblem(c *gin.Context, status int, detail, field string) {
+	title := http.StatusText(status)
+	if status == statusClientClosed {
+		title = "Client Closed Request"
+	}
 	writeProblemDoc(c, problem{
-		Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail,
+		Type: "about:blank", Title: title, Status: status, Detail: detail,
 		Field: field, Instance: c.Request.URL.Path, RequestID: requestID(c),
 	})
 }

@@ -3,6 +3,7 @@ package membership_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -376,4 +377,43 @@ func TestExportReimportsToNoChangeAndIsAudited(t *testing.T) {
 	}
 	err = o.svc.ExportRoster(ctx, o.northOfficer, o.sou, "", &out)
 	kindOf(t, err, errs.Forbidden)
+}
+
+// TestSearchPathPagesLikeTheIndexPath checks that a text search long enough
+// for the trigram path (which sorts the matches itself) pages through the
+// same members in the same order as the index walk, for every sort.
+func TestSearchPathPagesLikeTheIndexPath(t *testing.T) {
+	o := newOrg(t)
+	ctx := context.Background()
+	var sb strings.Builder
+	sb.WriteString("email,given_name,family_name,joined_on\n")
+	for i := range 37 {
+		// Repeated names and join dates, so the id decides some places.
+		fmt.Fprintf(&sb, "m%02d@example.org,Given%d,Family%d,2020-0%d-01\n", i, i%4, i%5, 1+i%3)
+	}
+	if _, err := o.svc.ImportRoster(ctx, o.admin, o.north, strings.NewReader(sb.String()), false); err != nil {
+		t.Fatal(err)
+	}
+	all := func(sort, text string) []string {
+		var ids []string
+		cursor := ""
+		for {
+			page, err := o.svc.ListMembers(ctx, o.admin, o.north, membership.RosterQuery{Sort: sort, Text: text, Limit: 4, Cursor: cursor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range page.Members {
+				ids = append(ids, m.ID.String())
+			}
+			if cursor = page.NextCursor; cursor == "" {
+				return ids
+			}
+		}
+	}
+	for _, sort := range []string{membership.SortName, membership.SortNameDesc, membership.SortJoined, membership.SortJoinedDesc} {
+		walk, search := all(sort, ""), all(sort, "example.org")
+		if len(walk) != 37 || strings.Join(walk, ",") != strings.Join(search, ",") {
+			t.Errorf("sort %s: index walk and search disagree:\n%v\n%v", sort, walk, search)
+		}
+	}
 }

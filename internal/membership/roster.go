@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -109,12 +110,26 @@ func (s *Service) ListMembers(ctx context.Context, p *auth.Principal, chapterID 
 			return RosterPage{}, err
 		}
 	}
+	var after time.Time
+	if hasCursor && (rq.Sort == SortJoined || rq.Sort == SortJoinedDesc) {
+		var err error
+		if after, err = time.Parse(time.DateOnly, c.Joined); err != nil {
+			return RosterPage{}, errs.Field("cursor", "is not a cursor of this listing")
+		}
+	}
 	db := postgres.New(s.pool)
 	lim := int32(rq.Limit + 1)
 	var rows []Member
 	var err error
-	switch rq.Sort {
-	case SortName, SortNameDesc:
+	switch {
+	case rq.Sort != SortName && rq.Sort != SortNameDesc && rq.Sort != SortJoined && rq.Sort != SortJoinedDesc:
+		return RosterPage{}, errs.Field("sort", "must be one of name, -name, joined, -joined")
+	case q != nil && utf8.RuneCountInString(strings.TrimSpace(rq.Text)) >= 3:
+		// Long enough for the trigram index: collect the matches, then sort.
+		rows, err = db.SearchMembers(ctx, postgres.SearchMembersParams{ChapterID: chapterID, Status: status,
+			JoinedAfter: rq.JoinedAfter, JoinedBefore: rq.JoinedBefore, Q: *q, HasCursor: hasCursor, Sort: rq.Sort,
+			AfterFamily: c.Family, AfterGiven: c.Given, AfterID: c.ID, AfterJoined: after, Lim: lim})
+	case rq.Sort == SortName || rq.Sort == SortNameDesc:
 		args := postgres.ListMembersByNameParams{ChapterID: chapterID, Status: status, JoinedAfter: rq.JoinedAfter,
 			JoinedBefore: rq.JoinedBefore, Q: q, HasCursor: hasCursor, AfterFamily: c.Family, AfterGiven: c.Given,
 			AfterID: c.ID, Lim: lim}
@@ -123,13 +138,7 @@ func (s *Service) ListMembers(ctx context.Context, p *auth.Principal, chapterID 
 		} else {
 			rows, err = db.ListMembersByNameDesc(ctx, postgres.ListMembersByNameDescParams(args))
 		}
-	case SortJoined, SortJoinedDesc:
-		var after time.Time
-		if hasCursor {
-			if after, err = time.Parse(time.DateOnly, c.Joined); err != nil {
-				return RosterPage{}, errs.Field("cursor", "is not a cursor of this listing")
-			}
-		}
+	default:
 		args := postgres.ListMembersByJoinedParams{ChapterID: chapterID, Status: status, JoinedAfter: rq.JoinedAfter,
 			JoinedBefore: rq.JoinedBefore, Q: q, HasCursor: hasCursor, AfterJoined: after, AfterID: c.ID, Lim: lim}
 		if rq.Sort == SortJoined {
@@ -137,8 +146,6 @@ func (s *Service) ListMembers(ctx context.Context, p *auth.Principal, chapterID 
 		} else {
 			rows, err = db.ListMembersByJoinedDesc(ctx, postgres.ListMembersByJoinedDescParams(args))
 		}
-	default:
-		return RosterPage{}, errs.Field("sort", "must be one of name, -name, joined, -joined")
 	}
 	if err != nil {
 		return RosterPage{}, err

@@ -503,6 +503,104 @@ func (q *Queries) ListStatusHistory(ctx context.Context, memberID uuid.UUID) ([]
 	return items, nil
 }
 
+const searchMembers = `-- name: SearchMembers :many
+SELECT m.id, m.chapter_id, m.given_name, m.family_name, m.email, m.phone, m.postal_address, m.joined_on, m.status, m.external_id, m.created_at, m.updated_at FROM (
+    SELECT id, chapter_id, given_name, family_name, email, phone, postal_address, joined_on, status, external_id, created_at, updated_at FROM members
+    WHERE chapter_id = $1
+      AND ($2::text IS NULL OR status = $2)
+      AND ($3::date IS NULL OR joined_on >= $3)
+      AND ($4::date IS NULL OR joined_on < $4)
+      AND (given_name || ' ' || family_name || ' ' || email) ILIKE $5::text
+    OFFSET 0
+) m
+WHERE NOT $6::bool OR CASE $7::text
+    WHEN 'name' THEN (m.family_name, m.given_name, m.id) > ($8::text, $9::text, $10::uuid)
+    WHEN '-name' THEN (m.family_name, m.given_name, m.id) < ($8::text, $9::text, $10::uuid)
+    WHEN 'joined' THEN (m.joined_on, m.id) > ($11::date, $10::uuid)
+    ELSE (m.joined_on, m.id) < ($11::date, $10::uuid)
+END
+ORDER BY
+    CASE WHEN $7 = 'name' THEN m.family_name END,
+    CASE WHEN $7 = 'name' THEN m.given_name END,
+    CASE WHEN $7 = '-name' THEN m.family_name END DESC,
+    CASE WHEN $7 = '-name' THEN m.given_name END DESC,
+    CASE WHEN $7 = 'joined' THEN m.joined_on END,
+    CASE WHEN $7 = '-joined' THEN m.joined_on END DESC,
+    CASE WHEN $7 IN ('name', 'joined') THEN m.id END,
+    CASE WHEN $7 IN ('-name', '-joined') THEN m.id END DESC
+LIMIT $12
+`
+
+type SearchMembersParams struct {
+	ChapterID    uuid.UUID
+	Status       *string
+	JoinedAfter  *time.Time
+	JoinedBefore *time.Time
+	Q            string
+	HasCursor    bool
+	Sort         string
+	AfterFamily  string
+	AfterGiven   string
+	AfterID      uuid.UUID
+	AfterJoined  time.Time
+	Lim          int32
+}
+
+// A roster page filtered by text (q, an ILIKE pattern). Unlike the
+// ListMembers* queries, which walk an index in the page's order and stop
+// after one page, this one collects the matches first (the trigram index
+// finds them; OFFSET 0 keeps the planner from walking the name index
+// instead, which costs a scan of the whole chapter when the matches sort
+// late) and then sorts them. Measured at 100,000 members in one chapter:
+// 1.5 ms instead of 35 ms for a name; a text that matches nearly everyone
+// ("example") costs 60 ms, and ListMembers* is used for texts too short
+// for trigrams.
+func (q *Queries) SearchMembers(ctx context.Context, arg SearchMembersParams) ([]Member, error) {
+	rows, err := q.db.Query(ctx, searchMembers,
+		arg.ChapterID,
+		arg.Status,
+		arg.JoinedAfter,
+		arg.JoinedBefore,
+		arg.Q,
+		arg.HasCursor,
+		arg.Sort,
+		arg.AfterFamily,
+		arg.AfterGiven,
+		arg.AfterID,
+		arg.AfterJoined,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Member{}
+	for rows.Next() {
+		var i Member
+		if err := rows.Scan(
+			&i.ID,
+			&i.ChapterID,
+			&i.GivenName,
+			&i.FamilyName,
+			&i.Email,
+			&i.Phone,
+			&i.PostalAddress,
+			&i.JoinedOn,
+			&i.Status,
+			&i.ExternalID,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const setMemberStatus = `-- name: SetMemberStatus :one
 UPDATE members SET status = $2, updated_at = now() WHERE id = $1 RETURNING id, chapter_id, given_name, family_name, email, phone, postal_address, joined_on, status, external_id, created_at, updated_at
 `

@@ -12,6 +12,15 @@ import (
 	"github.com/google/uuid"
 )
 
+const analyzeMembers = `-- name: AnalyzeMembers :exec
+ANALYZE members, member_status_history
+`
+
+func (q *Queries) AnalyzeMembers(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, analyzeMembers)
+	return err
+}
+
 type CopyMembersParams struct {
 	ID            uuid.UUID
 	ChapterID     uuid.UUID

@@ -89,3 +89,39 @@ SELECT m.*, c.slug AS chapter_slug FROM members m JOIN chapters c ON c.id = m.ch
 WHERE m.chapter_id = sqlc.arg(chapter_id)
   AND (sqlc.narg(status)::text IS NULL OR m.status = sqlc.narg(status))
 ORDER BY m.family_name, m.given_name, m.id;
+
+-- name: SearchMembers :many
+-- A roster page filtered by text (q, an ILIKE pattern). Unlike the
+-- ListMembers* queries, which walk an index in the page's order and stop
+-- after one page, this one collects the matches first (the trigram index
+-- finds them; OFFSET 0 keeps the planner from walking the name index
+-- instead, which costs a scan of the whole chapter when the matches sort
+-- late) and then sorts them. Measured at 100,000 members in one chapter:
+-- 1.5 ms instead of 35 ms for a name; a text that matches nearly everyone
+-- ("example") costs 60 ms, and ListMembers* is used for texts too short
+-- for trigrams.
+SELECT m.* FROM (
+    SELECT * FROM members
+    WHERE chapter_id = sqlc.arg(chapter_id)
+      AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status))
+      AND (sqlc.narg(joined_after)::date IS NULL OR joined_on >= sqlc.narg(joined_after))
+      AND (sqlc.narg(joined_before)::date IS NULL OR joined_on < sqlc.narg(joined_before))
+      AND (given_name || ' ' || family_name || ' ' || email) ILIKE sqlc.arg(q)::text
+    OFFSET 0
+) m
+WHERE NOT sqlc.arg(has_cursor)::bool OR CASE sqlc.arg(sort)::text
+    WHEN 'name' THEN (m.family_name, m.given_name, m.id) > (sqlc.arg(after_family)::text, sqlc.arg(after_given)::text, sqlc.arg(after_id)::uuid)
+    WHEN '-name' THEN (m.family_name, m.given_name, m.id) < (sqlc.arg(after_family)::text, sqlc.arg(after_given)::text, sqlc.arg(after_id)::uuid)
+    WHEN 'joined' THEN (m.joined_on, m.id) > (sqlc.arg(after_joined)::date, sqlc.arg(after_id)::uuid)
+    ELSE (m.joined_on, m.id) < (sqlc.arg(after_joined)::date, sqlc.arg(after_id)::uuid)
+END
+ORDER BY
+    CASE WHEN sqlc.arg(sort) = 'name' THEN m.family_name END,
+    CASE WHEN sqlc.arg(sort) = 'name' THEN m.given_name END,
+    CASE WHEN sqlc.arg(sort) = '-name' THEN m.family_name END DESC,
+    CASE WHEN sqlc.arg(sort) = '-name' THEN m.given_name END DESC,
+    CASE WHEN sqlc.arg(sort) = 'joined' THEN m.joined_on END,
+    CASE WHEN sqlc.arg(sort) = '-joined' THEN m.joined_on END DESC,
+    CASE WHEN sqlc.arg(sort) IN ('name', 'joined') THEN m.id END,
+    CASE WHEN sqlc.arg(sort) IN ('-name', '-joined') THEN m.id END DESC
+LIMIT sqlc.arg(lim);

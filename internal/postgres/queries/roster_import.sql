@@ -41,3 +41,6 @@ FROM (
            unnest(sqlc.arg(external_ids)::text[]) AS external_id
 ) AS u
 WHERE m.id = u.id;
+
+-- name: AnalyzeMembers :exec
+ANALYZE members, member_status_history;

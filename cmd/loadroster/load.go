@@ -21,6 +21,14 @@ type loadSpec struct {
 	requests    int           // total; 0: until duration
 	duration    time.Duration // 0: until requests
 	pages       int           // pages each client walks before starting over
+	// rate, when above zero, is the offered load in requests per second,
+	// shared evenly by the clients (an open loop): each client starts its
+	// requests on a fixed schedule, and a request's latency is measured
+	// from when it was due, so a server that falls behind shows it in the
+	// figures instead of slowing the client down (no coordinated omission).
+	// Zero is a closed loop: each client sends its next request as soon as
+	// the last one returns, which measures throughput at saturation.
+	rate float64
 }
 
 // load runs spec and returns what the clients saw. It stops when the
@@ -38,15 +46,23 @@ func (c *client) load(ctx context.Context, spec loadSpec) summary {
 	results := make([]result, spec.concurrency)
 	var wg sync.WaitGroup
 	start := time.Now()
+	var interval time.Duration
+	if spec.rate > 0 {
+		interval = time.Duration(float64(spec.concurrency) / spec.rate * float64(time.Second))
+	}
 	for i := range spec.concurrency {
-		wg.Go(func() { results[i] = c.worker(runCtx, spec, &budget) })
+		// Clients' schedules are staggered across one interval.
+		due := start.Add(interval * time.Duration(i) / time.Duration(spec.concurrency))
+		wg.Go(func() { results[i] = c.worker(runCtx, spec, &budget, due, interval) })
 	}
 	wg.Wait()
 	return summarize(results, time.Since(start))
 }
 
-// worker fetches pages until the run ends.
-func (c *client) worker(ctx context.Context, spec loadSpec, budget *atomic.Int64) result {
+// worker fetches pages until the run ends. With a non-zero interval it
+// starts a request every interval from due on, and measures each from when
+// it was due.
+func (c *client) worker(ctx context.Context, spec loadSpec, budget *atomic.Int64, due time.Time, interval time.Duration) result {
 	r := result{errors: map[string]int{}}
 	path := "/api/v1/chapters/" + url.PathEscape(spec.chapterID) + "/members?"
 	cursor, page := "", 0
@@ -59,6 +75,16 @@ func (c *client) worker(ctx context.Context, spec loadSpec, budget *atomic.Int64
 			q += "&cursor=" + url.QueryEscape(cursor)
 		}
 		start := time.Now()
+		if interval > 0 {
+			if wait := time.Until(due); wait > 0 {
+				select {
+				case <-time.After(wait):
+				case <-ctx.Done():
+					return r
+				}
+			}
+			start, due = due, due.Add(interval)
+		}
 		next, err := c.fetchPage(ctx, path+q, spec.pages > 1)
 		d := time.Since(start)
 		if err != nil && ctx.Err() != nil {

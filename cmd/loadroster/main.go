@@ -62,6 +62,7 @@ func runErr(ctx context.Context, args []string, getenv func(string) string, stdo
 	login := fs.String("login", "", "USER:PASSWORD: sign in through the server's web login instead of a token (dev server)")
 	chapterArg := fs.String("chapter", "", "chapter id or slug whose roster is loaded (required unless --write-csv)")
 	concurrency := fs.Int("concurrency", 100, "concurrent clients")
+	rate := fs.Float64("rate", 0, "offered load in requests/s shared by the clients (open loop); 0 sends as fast as answers come (closed loop)")
 	duration := fs.Duration("duration", 0, "how long to run (default 20s when --requests is not given)")
 	requests := fs.Int("requests", 0, "total requests to send, then stop")
 	query := fs.String("query", "status=active&sort=name&limit=50", "roster filter, as the listing's query string")
@@ -102,6 +103,8 @@ func runErr(ctx context.Context, args []string, getenv func(string) string, stdo
 	switch {
 	case *chapterArg == "":
 		return usageError{errors.New("--chapter is required")}
+	case *rate < 0:
+		return usageError{fmt.Errorf("--rate must not be negative")}
 	case *concurrency < 1 || *concurrency > maxConcurrency:
 		return usageError{fmt.Errorf("--concurrency must be between 1 and %d", maxConcurrency)}
 	case *requests < 0 || *duration < 0 || *seedMembers < 0:
@@ -150,7 +153,7 @@ func runErr(ctx context.Context, args []string, getenv func(string) string, stdo
 	if _, err := c.fetchPage(ctx, "/api/v1/chapters/"+url.PathEscape(chapterID)+"/members?"+*query, true); err != nil {
 		return fmt.Errorf("first request: %w", err)
 	}
-	spec := loadSpec{chapterID: chapterID, query: *query, concurrency: *concurrency, requests: *requests,
+	spec := loadSpec{chapterID: chapterID, query: *query, concurrency: *concurrency, requests: *requests, rate: *rate,
 		duration: *duration, pages: *pages}
 	fmt.Fprintf(stdout, "GET %s/api/v1/chapters/%s/members?%s  (%d clients, ", u, chapterID, *query, *concurrency)
 	if *requests > 0 {
@@ -160,6 +163,9 @@ func runErr(ctx context.Context, args []string, getenv func(string) string, stdo
 		}
 	} else {
 		fmt.Fprintf(stdout, "%v", *duration)
+	}
+	if *rate > 0 {
+		fmt.Fprintf(stdout, ", open loop at %g req/s", *rate)
 	}
 	fmt.Fprintf(stdout, ", %d page(s) deep)\n", *pages)
 	s := c.load(ctx, spec)

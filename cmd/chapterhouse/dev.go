@@ -16,6 +16,7 @@ import (
 	"github.com/chapterhouse/chapterhouse/internal/demo"
 	"github.com/chapterhouse/chapterhouse/internal/pgcluster"
 	"github.com/chapterhouse/chapterhouse/internal/postgres"
+	"github.com/chapterhouse/chapterhouse/internal/voting"
 )
 
 // runDev is `chapterhouse dev`: everything on one machine with no set-up.
@@ -39,6 +40,7 @@ func runDev(ctx context.Context, e env, args []string) error {
 		cfg.BaseURL = "http://" + hostPort(*addr)
 	}
 	log := cfg.logger(e)
+	devStripe(&cfg, e.stdout)
 
 	// The listener comes first so the OIDC redirect URL names the real port
 	// even with --addr 127.0.0.1:0.
@@ -52,6 +54,11 @@ func runDev(ctx context.Context, e env, args []string) error {
 	}
 	ln.Close()
 
+	if cfg.BallotKey == nil {
+		if cfg.BallotKey, err = devBallotKey(or(e.getenv("CHAPTERHOUSE_DEV_DIR"), ".dev")); err != nil {
+			return err
+		}
+	}
 	if cfg.DatabaseURL == "" {
 		dir := or(e.getenv("CHAPTERHOUSE_DEV_DIR"), ".dev")
 		dataDir, err := filepath.Abs(filepath.Join(dir, "pgdata"))
@@ -137,4 +144,27 @@ func printBanner(w io.Writer, cfg Config, issuer string, seeded bool) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nPress Ctrl-C to stop. Data is kept; `chapterhouse dev --fresh` starts over.")
+}
+
+// devBallotKey returns the dev ballot key kept in dir/ballot.key, making one
+// on first use, so a restarted dev server can still close its elections.
+func devBallotKey(dir string) ([]byte, error) {
+	path := filepath.Join(dir, "ballot.key")
+	if b, err := os.ReadFile(path); err == nil {
+		k, err := voting.ParseBallotKey(string(b))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return k, nil
+	} else if !os.IsNotExist(err) {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	text := voting.NewBallotKey()
+	if err := os.WriteFile(path, []byte(text+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("keep the dev ballot key: %w", err)
+	}
+	return voting.ParseBallotKey(text)
 }

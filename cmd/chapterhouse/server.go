@@ -19,7 +19,8 @@ import (
 func newApp(ctx context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Logger) (*app.App, error) {
 	return app.New(ctx, app.Config{
 		BaseURL: cfg.BaseURL, OIDCIssuer: cfg.OIDCIssuer, OIDCClientID: cfg.OIDCClientID,
-		OIDCClientSecret: cfg.OIDCClientSecret, OIDCAudience: cfg.OIDCAudience, SessionTTL: cfg.SessionTTL,
+		OIDCClientSecret: cfg.OIDCClientSecret, OIDCAudience: cfg.OIDCAudience, SessionTTL: cfg.SessionTTL, Dues: cfg.Dues,
+		BallotKey: cfg.BallotKey,
 	}, pool, log)
 }
 

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -22,7 +23,9 @@ import (
 
 	"github.com/chapterhouse/chapterhouse/internal/api/apigen"
 	"github.com/chapterhouse/chapterhouse/internal/auth"
+	"github.com/chapterhouse/chapterhouse/internal/dues"
 	"github.com/chapterhouse/chapterhouse/internal/membership"
+	"github.com/chapterhouse/chapterhouse/internal/voting"
 	"github.com/chapterhouse/chapterhouse/openapi"
 )
 
@@ -37,8 +40,12 @@ type Authenticator interface {
 type Deps struct {
 	Pool    *pgxpool.Pool
 	Members *membership.Service
-	Auth    Authenticator
-	Logger  *slog.Logger
+	// Voting runs elections, ballots and results.
+	Voting *voting.Service
+	// Dues is the dues service: plans, Stripe, ledger, standing, reports.
+	Dues   *dues.Service
+	Auth   Authenticator
+	Logger *slog.Logger
 	// Registry receives the HTTP metrics; /metrics serves Gatherer.
 	Registry prometheus.Registerer
 	Gatherer prometheus.Gatherer
@@ -75,7 +82,7 @@ func New(d Deps) (http.Handler, error) {
 	r.ContextWithFallback = true
 	r.HandleMethodNotAllowed = true
 	r.Use(requestIDs, m.middleware, accessLog(d.Logger), recovery(d.Logger))
-	s := &server{d: d}
+	s := &server{d: d, public: publicOperations(doc)}
 	routes(r, s, v, docsPage, promhttp.HandlerFor(d.Gatherer, promhttp.HandlerOpts{}))
 	return r, nil
 }
@@ -114,6 +121,24 @@ func routes(r *gin.Engine, s *server, v *validator, docsPage []byte, metrics htt
 // server implements apigen.StrictServerInterface.
 type server struct {
 	d Deps
+	// public holds "METHOD /gin/route" of the operations whose spec says
+	// `security: []`: they need no principal.
+	public map[string]bool
+}
+
+// publicOperations lists the operations of doc that declare an empty
+// security requirement, keyed as gin names their route.
+func publicOperations(doc *openapi3.T) map[string]bool {
+	out := map[string]bool{}
+	for path, item := range doc.Paths.Map() {
+		route := strings.NewReplacer("{", ":", "}", "").Replace(path)
+		for method, op := range item.Operations() {
+			if op.Security != nil && len(*op.Security) == 0 {
+				out[method+" "+route] = true
+			}
+		}
+	}
+	return out
 }
 
 type ctxKey int
@@ -124,9 +149,10 @@ const (
 )
 
 // authenticate resolves the principal of every /api request and refuses
-// the request with 401 when there is none. Probes need no principal.
+// the request with 401 when there is none. Operations whose spec declares
+// `security: []` (probes, the Stripe webhook) need no principal.
 func (s *server) authenticate(c *gin.Context) {
-	if c.Request.URL.Path == "/healthz" || c.Request.URL.Path == "/readyz" {
+	if s.public[c.Request.Method+" "+c.FullPath()] {
 		c.Next()
 		return
 	}

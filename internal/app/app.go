@@ -19,7 +19,9 @@ import (
 
 	"github.com/chapterhouse/chapterhouse/internal/api"
 	"github.com/chapterhouse/chapterhouse/internal/auth"
+	"github.com/chapterhouse/chapterhouse/internal/dues"
 	"github.com/chapterhouse/chapterhouse/internal/membership"
+	"github.com/chapterhouse/chapterhouse/internal/voting"
 	"github.com/chapterhouse/chapterhouse/internal/web"
 )
 
@@ -33,6 +35,27 @@ type Config struct {
 	OIDCClientSecret string
 	OIDCAudience     string
 	SessionTTL       time.Duration
+	// BallotKey is the server's ballot key (voting.KeySize bytes) that
+	// wraps each election's data key; without it elections cannot open.
+	BallotKey []byte
+	// Dues configures payments and standing; the zero value means the
+	// default policy, no Stripe (payments not configured) and no workers.
+	Dues DuesConfig
+}
+
+// DuesConfig configures the dues service.
+type DuesConfig struct {
+	// Policy is the dues and standing policy; zero Currency means
+	// dues.DefaultPolicy().
+	Policy dues.Policy
+	// StripeSecretKey enables payments; StripeAPIBase replaces Stripe's URL
+	// (stripe-mock); StripeWebhookSecret verifies webhooks.
+	StripeSecretKey     string
+	StripeAPIBase       string
+	StripeWebhookSecret string
+	// Workers is how many River workers run in this process (webhook
+	// processing, the daily standing sweep); 0 runs none.
+	Workers int
 }
 
 // App is the assembled service.
@@ -41,6 +64,8 @@ type App struct {
 	Handler http.Handler
 	Auth    *auth.Authenticator
 	Members *membership.Service
+	Voting  *voting.Service
+	Dues    *dues.Service
 }
 
 // New wires the service on pool. It fails when the OpenID provider cannot
@@ -62,13 +87,19 @@ func New(ctx context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Logger) 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a := &App{Auth: authn, Members: membership.NewService(pool, time.Now)}
+	if a.Voting, err = voting.NewService(pool, time.Now, cfg.BallotKey); err != nil {
+		return nil, err
+	}
+	if a.Dues, err = newDues(ctx, cfg.Dues, pool, log); err != nil {
+		return nil, err
+	}
 	site, err := web.New(web.Deps{Members: a.Members, Auth: authn, Logger: log,
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://")})
 	if err != nil {
 		return nil, err
 	}
 	a.Handler, err = api.New(api.Deps{
-		Pool: pool, Members: a.Members, Auth: authn, Logger: log, Registry: reg, Gatherer: reg,
+		Pool: pool, Members: a.Members, Voting: a.Voting, Dues: a.Dues, Auth: authn, Logger: log, Registry: reg, Gatherer: reg,
 		Mount: func(r *gin.Engine) { a.mount(r, site) },
 	})
 	if err != nil {
@@ -82,4 +113,24 @@ func New(ctx context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Logger) 
 func (a *App) mount(r *gin.Engine, site *web.Site) {
 	site.Mount(r, web.AuthHandlers{
 		Login: a.Auth.LoginHandler(), Callback: a.Auth.CallbackHandler(), Logout: a.Auth.LogoutHandler()})
+}
+
+// newDues builds the dues service and starts its River workers, which run
+// until ctx ends.
+func newDues(ctx context.Context, cfg DuesConfig, pool *pgxpool.Pool, log *slog.Logger) (*dues.Service, error) {
+	if cfg.Policy.Currency == "" {
+		cfg.Policy = dues.DefaultPolicy()
+	}
+	dc := dues.Config{Policy: cfg.Policy, WebhookSecret: cfg.StripeWebhookSecret, Workers: cfg.Workers, Logger: log}
+	if cfg.StripeSecretKey != "" {
+		dc.Stripe = dues.NewStripeClient(cfg.StripeSecretKey, cfg.StripeAPIBase, nil)
+	}
+	svc, err := dues.NewService(pool, time.Now, dc)
+	if err != nil {
+		return nil, fmt.Errorf("dues: %w", err)
+	}
+	if err := svc.Start(ctx); err != nil {
+		return nil, fmt.Errorf("dues: start workers: %w", err)
+	}
+	return svc, nil
 }

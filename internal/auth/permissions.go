@@ -44,24 +44,32 @@ const (
 	ChaptersManage Permission = "chapters.manage"
 	// LedgerRead: see the chapter's dues ledger.
 	LedgerRead Permission = "ledger.read"
+	// ElectionsManage: create the chapter's elections and appoint their
+	// election committee (officials). Running an election is then the
+	// committee's business, not the permission's. National elections need
+	// a national admin (see voting).
+	ElectionsManage Permission = "elections.manage"
 )
 
 // Permissions returns every permission, in a fixed order. The slice is new on
 // each call.
 func Permissions() []Permission {
-	return []Permission{RosterRead, RosterWrite, RosterExport, ChaptersManage, LedgerRead}
+	return []Permission{RosterRead, RosterWrite, RosterExport, ChaptersManage, LedgerRead, ElectionsManage}
 }
 
 // Grants reports whether role r carries permission p at all, before scope is
 // considered: admin carries every permission; chair, secretary and
-// membership_officer carry roster read, write and export; treasurer carries
-// roster read and ledger read. An unknown role carries nothing. ChaptersManage
+// membership_officer carry roster read, write and export, and chair and
+// secretary also elections manage; treasurer carries roster read and ledger
+// read. An unknown role carries nothing. ChaptersManage
 // additionally needs the admin grant to be national; see Principal.Can.
 func (r Role) Grants(p Permission) bool {
 	switch r {
 	case RoleAdmin:
 		return slices.Contains(Permissions(), p)
-	case RoleChair, RoleSecretary, RoleMembershipOfficer:
+	case RoleChair, RoleSecretary:
+		return p == RosterRead || p == RosterWrite || p == RosterExport || p == ElectionsManage
+	case RoleMembershipOfficer:
 		return p == RosterRead || p == RosterWrite || p == RosterExport
 	case RoleTreasurer:
 		return p == RosterRead || p == LedgerRead

@@ -15,9 +15,9 @@ import (
 // rolePerms is the mapping the design states, written out independently of
 // Role.Grants so that the table test can fail.
 var rolePerms = map[Role][]Permission{
-	RoleAdmin:             {RosterRead, RosterWrite, RosterExport, ChaptersManage, LedgerRead},
-	RoleChair:             {RosterRead, RosterWrite, RosterExport},
-	RoleSecretary:         {RosterRead, RosterWrite, RosterExport},
+	RoleAdmin:             {RosterRead, RosterWrite, RosterExport, ChaptersManage, LedgerRead, ElectionsManage},
+	RoleChair:             {RosterRead, RosterWrite, RosterExport, ElectionsManage},
+	RoleSecretary:         {RosterRead, RosterWrite, RosterExport, ElectionsManage},
 	RoleMembershipOfficer: {RosterRead, RosterWrite, RosterExport},
 	RoleTreasurer:         {RosterRead, LedgerRead},
 }

@@ -85,3 +85,38 @@ func (r iteratorForCopyStatusChanges) Err() error {
 func (q *Queries) CopyStatusChanges(ctx context.Context, arg []CopyStatusChangesParams) (int64, error) {
 	return q.db.CopyFrom(ctx, []string{"member_status_history"}, []string{"member_id", "status", "effective_on", "reason", "recorded_by"}, &iteratorForCopyStatusChanges{rows: arg})
 }
+
+// iteratorForVotingCopyBallots implements pgx.CopyFromSource.
+type iteratorForVotingCopyBallots struct {
+	rows                 []VotingCopyBallotsParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForVotingCopyBallots) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForVotingCopyBallots) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].ID,
+		r.rows[0].ContestID,
+		r.rows[0].ReceiptHash,
+		r.rows[0].Ranking,
+	}, nil
+}
+
+func (r iteratorForVotingCopyBallots) Err() error {
+	return nil
+}
+
+func (q *Queries) VotingCopyBallots(ctx context.Context, arg []VotingCopyBallotsParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"voting_ballots"}, []string{"id", "contest_id", "receipt_hash", "ranking"}, &iteratorForVotingCopyBallots{rows: arg})
+}

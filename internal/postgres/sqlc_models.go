@@ -5,10 +5,61 @@
 package postgres
 
 import (
+	"database/sql/driver"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
+
+type RiverJobState string
+
+const (
+	RiverJobStateAvailable RiverJobState = "available"
+	RiverJobStateCancelled RiverJobState = "cancelled"
+	RiverJobStateCompleted RiverJobState = "completed"
+	RiverJobStateDiscarded RiverJobState = "discarded"
+	RiverJobStatePending   RiverJobState = "pending"
+	RiverJobStateRetryable RiverJobState = "retryable"
+	RiverJobStateRunning   RiverJobState = "running"
+	RiverJobStateScheduled RiverJobState = "scheduled"
+)
+
+func (e *RiverJobState) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = RiverJobState(s)
+	case string:
+		*e = RiverJobState(s)
+	default:
+		return fmt.Errorf("unsupported scan type for RiverJobState: %T", src)
+	}
+	return nil
+}
+
+type NullRiverJobState struct {
+	RiverJobState RiverJobState
+	Valid         bool // Valid is true if RiverJobState is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullRiverJobState) Scan(value interface{}) error {
+	if value == nil {
+		ns.RiverJobState, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.RiverJobState.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullRiverJobState) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.RiverJobState), nil
+}
 
 type AuditLog struct {
 	Seq       int64
@@ -35,6 +86,139 @@ type Chapter struct {
 	UpdatedAt   time.Time
 }
 
+type DuesCustomer struct {
+	CustomerID string
+	MemberID   uuid.UUID
+	CreatedAt  time.Time
+}
+
+type DuesDeposit struct {
+	ID          uuid.UUID
+	DepositedOn time.Time
+	Amount      int64
+	Currency    string
+	Reference   string
+	PayoutID    *string
+	EnteredBy   uuid.UUID
+	CreatedAt   time.Time
+}
+
+type DuesDispute struct {
+	DisputeID    string
+	ChargeID     string
+	Amount       int64
+	Currency     string
+	Status       string
+	Created      time.Time
+	ClosedAt     pgtype.Timestamptz
+	EventCreated time.Time
+}
+
+type DuesEvent struct {
+	EventID     string
+	Type        string
+	ApiVersion  string
+	Created     time.Time
+	Livemode    bool
+	Payload     []byte
+	ReceivedAt  time.Time
+	State       string
+	ProcessedAt pgtype.Timestamptz
+	Error       string
+}
+
+type DuesLedger struct {
+	BalanceTransactionID string
+	Kind                 string
+	SourceID             string
+	ChargeID             *string
+	InvoiceID            *string
+	MemberID             uuid.NullUUID
+	ChapterID            uuid.NullUUID
+	Amount               int64
+	Fee                  int64
+	Net                  int64
+	Currency             string
+	OccurredAt           time.Time
+	RecordedAt           time.Time
+}
+
+type DuesPayment struct {
+	InvoiceID      string
+	MemberID       uuid.UUID
+	ChapterID      uuid.UUID
+	ChargeID       *string
+	SubscriptionID *string
+	Amount         int64
+	Currency       string
+	PaidAt         time.Time
+	PeriodStart    time.Time
+	PeriodEnd      time.Time
+}
+
+type DuesPayout struct {
+	PayoutID     string
+	Amount       int64
+	Currency     string
+	Status       string
+	ArrivalDate  time.Time
+	Created      time.Time
+	ReconciledAt pgtype.Timestamptz
+	ItemsNet     pgtype.Int8
+	Difference   pgtype.Int8
+}
+
+type DuesPayoutItem struct {
+	PayoutID             string
+	BalanceTransactionID string
+	Type                 string
+	SourceID             string
+	Amount               int64
+	Fee                  int64
+	Net                  int64
+	Currency             string
+	Created              time.Time
+}
+
+type DuesPlan struct {
+	ID              uuid.UUID
+	Name            string
+	BillingInterval string
+	Currency        string
+	MinAmount       int64
+	MaxAmount       int64
+	IncomeBp        int32
+	LowIncome       bool
+	Active          bool
+	CreatedAt       time.Time
+}
+
+type DuesSubscription struct {
+	SubscriptionID    string
+	CustomerID        string
+	MemberID          uuid.NullUUID
+	Status            string
+	BillingInterval   string
+	Amount            int64
+	Currency          string
+	CurrentPeriodEnd  pgtype.Timestamptz
+	CancelAtPeriodEnd bool
+	EventCreated      time.Time
+	UpdatedAt         time.Time
+}
+
+type DuesWaiver struct {
+	ID        uuid.UUID
+	MemberID  uuid.UUID
+	StartsOn  time.Time
+	ExpiresOn time.Time
+	Reason    string
+	GrantedBy uuid.UUID
+	GrantedAt time.Time
+	RevokedOn *time.Time
+	RevokedBy uuid.NullUUID
+}
+
 type Member struct {
 	ID            uuid.UUID
 	ChapterID     uuid.UUID
@@ -57,6 +241,16 @@ type MemberIdentity struct {
 	LinkedAt time.Time
 }
 
+type MemberStandingHistory struct {
+	ID           int64
+	MemberID     uuid.UUID
+	Standing     string
+	EffectiveOn  time.Time
+	Reason       string
+	RecordedAt   time.Time
+	SupersededAt pgtype.Timestamptz
+}
+
 type MemberStatusHistory struct {
 	ID          int64
 	MemberID    uuid.UUID
@@ -75,6 +269,55 @@ type OidcLogin struct {
 	ExpiresAt    time.Time
 }
 
+type RiverJob struct {
+	ID           int64
+	State        RiverJobState
+	Attempt      int16
+	MaxAttempts  int16
+	AttemptedAt  pgtype.Timestamptz
+	CreatedAt    pgtype.Timestamptz
+	FinalizedAt  pgtype.Timestamptz
+	ScheduledAt  pgtype.Timestamptz
+	Priority     int16
+	Args         []byte
+	AttemptedBy  []string
+	Errors       [][]byte
+	Kind         string
+	Metadata     []byte
+	Queue        string
+	Tags         []string
+	UniqueKey    []byte
+	UniqueStates pgtype.Bits
+}
+
+type RiverLeader struct {
+	ElectedAt pgtype.Timestamptz
+	ExpiresAt pgtype.Timestamptz
+	LeaderID  string
+	Name      string
+}
+
+type RiverMigration struct {
+	Line      string
+	Version   int64
+	CreatedAt pgtype.Timestamptz
+}
+
+type RiverNotification struct {
+	ID        int64
+	CreatedAt pgtype.Timestamptz
+	Payload   string
+	Topic     string
+}
+
+type RiverQueue struct {
+	Name      string
+	CreatedAt pgtype.Timestamptz
+	Metadata  []byte
+	PausedAt  pgtype.Timestamptz
+	UpdatedAt pgtype.Timestamptz
+}
+
 type RoleAssignment struct {
 	ID        uuid.UUID
 	MemberID  uuid.UUID
@@ -83,6 +326,107 @@ type RoleAssignment struct {
 	StartsOn  time.Time
 	EndsOn    *time.Time
 	CreatedAt time.Time
+}
+
+type VotingBallot struct {
+	ID          uuid.UUID
+	ContestID   uuid.UUID
+	ReceiptHash []byte
+	Ranking     []int16
+}
+
+type VotingCandidate struct {
+	ID          uuid.UUID
+	ContestID   uuid.UUID
+	Position    int32
+	Name        string
+	MemberID    uuid.NullUUID
+	Statement   string
+	Source      string
+	Accepted    bool
+	BallotIndex pgtype.Int4
+}
+
+type VotingContest struct {
+	ID            uuid.UUID
+	ElectionID    uuid.UUID
+	ChapterID     uuid.NullUUID
+	Position      int32
+	Title         string
+	Description   string
+	Method        string
+	Seats         int32
+	Threshold     *string
+	MaxRanks      pgtype.Int4
+	ApprovalLimit pgtype.Int4
+	RollCall      bool
+	CreatedAt     time.Time
+}
+
+type VotingElection struct {
+	ID               uuid.UUID
+	ChapterID        uuid.UUID
+	Title            string
+	Description      string
+	State            string
+	RecordDate       time.Time
+	AllowReplacement bool
+	MinNominations   int32
+	RollFrozenAt     pgtype.Timestamptz
+	RollSize         pgtype.Int4
+	WrappedKey       []byte
+	CreatedBy        uuid.UUID
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	OpenedAt         pgtype.Timestamptz
+	ClosedAt         pgtype.Timestamptz
+	CertifiedAt      pgtype.Timestamptz
+	CertifiedBy      uuid.NullUUID
+}
+
+type VotingNomination struct {
+	CandidateID uuid.UUID
+	NominatorID uuid.UUID
+}
+
+type VotingOfficial struct {
+	ElectionID uuid.UUID
+	MemberID   uuid.UUID
+}
+
+type VotingResult struct {
+	ContestID uuid.UUID
+	Result    []byte
+	Seed      int64
+	Ballots   int32
+	RollSize  int32
+	CountedAt time.Time
+}
+
+type VotingRoll struct {
+	ElectionID uuid.UUID
+	MemberID   uuid.UUID
+	ChapterID  uuid.UUID
+}
+
+type VotingRollCallVote struct {
+	ContestID uuid.UUID
+	MemberID  uuid.UUID
+	Ranking   []int16
+	VotedOn   time.Time
+}
+
+type VotingSealedBallot struct {
+	ID         uuid.UUID
+	ContestID  uuid.UUID
+	Lookup     []byte
+	Ciphertext []byte
+}
+
+type VotingVoter struct {
+	ContestID uuid.UUID
+	MemberID  uuid.UUID
+	VotedOn   time.Time
 }
 
 type WebSession struct {

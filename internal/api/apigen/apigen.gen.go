@@ -42,6 +42,240 @@ func (e ChapterKind) Valid() bool {
 	}
 }
 
+// Defines values for DuesLapseRowStanding.
+const (
+	DuesLapseRowStandingGood   DuesLapseRowStanding = "good"
+	DuesLapseRowStandingLapsed DuesLapseRowStanding = "lapsed"
+)
+
+// Valid indicates whether the value is a known member of the DuesLapseRowStanding enum.
+func (e DuesLapseRowStanding) Valid() bool {
+	switch e {
+	case DuesLapseRowStandingGood:
+		return true
+	case DuesLapseRowStandingLapsed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DuesPlanInterval.
+const (
+	DuesPlanIntervalMonth DuesPlanInterval = "month"
+	DuesPlanIntervalYear  DuesPlanInterval = "year"
+)
+
+// Valid indicates whether the value is a known member of the DuesPlanInterval enum.
+func (e DuesPlanInterval) Valid() bool {
+	switch e {
+	case DuesPlanIntervalMonth:
+		return true
+	case DuesPlanIntervalYear:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DuesPlanCreateInterval.
+const (
+	DuesPlanCreateIntervalMonth DuesPlanCreateInterval = "month"
+	DuesPlanCreateIntervalYear  DuesPlanCreateInterval = "year"
+)
+
+// Valid indicates whether the value is a known member of the DuesPlanCreateInterval enum.
+func (e DuesPlanCreateInterval) Valid() bool {
+	switch e {
+	case DuesPlanCreateIntervalMonth:
+		return true
+	case DuesPlanCreateIntervalYear:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DuesRosterStandingStanding.
+const (
+	DuesRosterStandingStandingGood   DuesRosterStandingStanding = "good"
+	DuesRosterStandingStandingLapsed DuesRosterStandingStanding = "lapsed"
+)
+
+// Valid indicates whether the value is a known member of the DuesRosterStandingStanding enum.
+func (e DuesRosterStandingStanding) Valid() bool {
+	switch e {
+	case DuesRosterStandingStandingGood:
+		return true
+	case DuesRosterStandingStandingLapsed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DuesStandingStanding.
+const (
+	DuesStandingStandingGood   DuesStandingStanding = "good"
+	DuesStandingStandingLapsed DuesStandingStanding = "lapsed"
+)
+
+// Valid indicates whether the value is a known member of the DuesStandingStanding enum.
+func (e DuesStandingStanding) Valid() bool {
+	switch e {
+	case DuesStandingStandingGood:
+		return true
+	case DuesStandingStandingLapsed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DuesStandingChangeStanding.
+const (
+	DuesStandingChangeStandingGood   DuesStandingChangeStanding = "good"
+	DuesStandingChangeStandingLapsed DuesStandingChangeStanding = "lapsed"
+)
+
+// Valid indicates whether the value is a known member of the DuesStandingChangeStanding enum.
+func (e DuesStandingChangeStanding) Valid() bool {
+	switch e {
+	case DuesStandingChangeStandingGood:
+		return true
+	case DuesStandingChangeStandingLapsed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ElectionState.
+const (
+	ElectionStateCertified   ElectionState = "certified"
+	ElectionStateClosed      ElectionState = "closed"
+	ElectionStateDraft       ElectionState = "draft"
+	ElectionStateNominations ElectionState = "nominations"
+	ElectionStateOpen        ElectionState = "open"
+)
+
+// Valid indicates whether the value is a known member of the ElectionState enum.
+func (e ElectionState) Valid() bool {
+	switch e {
+	case ElectionStateCertified:
+		return true
+	case ElectionStateClosed:
+		return true
+	case ElectionStateDraft:
+		return true
+	case ElectionStateNominations:
+		return true
+	case ElectionStateOpen:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ElectionCandidateSource.
+const (
+	Committee  ElectionCandidateSource = "committee"
+	Nomination ElectionCandidateSource = "nomination"
+)
+
+// Valid indicates whether the value is a known member of the ElectionCandidateSource enum.
+func (e ElectionCandidateSource) Valid() bool {
+	switch e {
+	case Committee:
+		return true
+	case Nomination:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ElectionMethod.
+const (
+	Approval    ElectionMethod = "approval"
+	Irv         ElectionMethod = "irv"
+	Plurality   ElectionMethod = "plurality"
+	Schulze     ElectionMethod = "schulze"
+	StvMeekPrf  ElectionMethod = "stv-meek-prf"
+	StvScottish ElectionMethod = "stv-scottish"
+	StvWigmPrf  ElectionMethod = "stv-wigm-prf"
+	Yesno       ElectionMethod = "yesno"
+)
+
+// Valid indicates whether the value is a known member of the ElectionMethod enum.
+func (e ElectionMethod) Valid() bool {
+	switch e {
+	case Approval:
+		return true
+	case Irv:
+		return true
+	case Plurality:
+		return true
+	case Schulze:
+		return true
+	case StvMeekPrf:
+		return true
+	case StvScottish:
+		return true
+	case StvWigmPrf:
+		return true
+	case Yesno:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ElectionThreshold.
+const (
+	MajorityOfCast       ElectionThreshold = "majority-of-cast"
+	MajorityOfElectorate ElectionThreshold = "majority-of-electorate"
+	TwoThirdsOfCast      ElectionThreshold = "two-thirds-of-cast"
+)
+
+// Valid indicates whether the value is a known member of the ElectionThreshold enum.
+func (e ElectionThreshold) Valid() bool {
+	switch e {
+	case MajorityOfCast:
+		return true
+	case MajorityOfElectorate:
+		return true
+	case TwoThirdsOfCast:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ElectionTransitionTo.
+const (
+	ElectionTransitionToCertified   ElectionTransitionTo = "certified"
+	ElectionTransitionToClosed      ElectionTransitionTo = "closed"
+	ElectionTransitionToNominations ElectionTransitionTo = "nominations"
+	ElectionTransitionToOpen        ElectionTransitionTo = "open"
+)
+
+// Valid indicates whether the value is a known member of the ElectionTransitionTo enum.
+func (e ElectionTransitionTo) Valid() bool {
+	switch e {
+	case ElectionTransitionToCertified:
+		return true
+	case ElectionTransitionToClosed:
+		return true
+	case ElectionTransitionToNominations:
+		return true
+	case ElectionTransitionToOpen:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MemberStatus.
 const (
 	Active   MemberStatus = "active"
@@ -54,6 +288,42 @@ func (e MemberStatus) Valid() bool {
 	case Active:
 		return true
 	case Inactive:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReceiptCheckStatus.
+const (
+	Counted ReceiptCheckStatus = "counted"
+	Stored  ReceiptCheckStatus = "stored"
+)
+
+// Valid indicates whether the value is a known member of the ReceiptCheckStatus enum.
+func (e ReceiptCheckStatus) Valid() bool {
+	switch e {
+	case Counted:
+		return true
+	case Stored:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DuesFormat.
+const (
+	DuesFormatCsv  DuesFormat = "csv"
+	DuesFormatJson DuesFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the DuesFormat enum.
+func (e DuesFormat) Valid() bool {
+	switch e {
+	case DuesFormatCsv:
+		return true
+	case DuesFormatJson:
 		return true
 	default:
 		return false
@@ -82,6 +352,141 @@ func (e ListMembersParamsSort) Valid() bool {
 	default:
 		return false
 	}
+}
+
+// Defines values for DuesIncomeReportParamsFormat.
+const (
+	DuesIncomeReportParamsFormatCsv  DuesIncomeReportParamsFormat = "csv"
+	DuesIncomeReportParamsFormatJson DuesIncomeReportParamsFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the DuesIncomeReportParamsFormat enum.
+func (e DuesIncomeReportParamsFormat) Valid() bool {
+	switch e {
+	case DuesIncomeReportParamsFormatCsv:
+		return true
+	case DuesIncomeReportParamsFormatJson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DuesLapsesReportParamsFormat.
+const (
+	DuesLapsesReportParamsFormatCsv  DuesLapsesReportParamsFormat = "csv"
+	DuesLapsesReportParamsFormatJson DuesLapsesReportParamsFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the DuesLapsesReportParamsFormat enum.
+func (e DuesLapsesReportParamsFormat) Valid() bool {
+	switch e {
+	case DuesLapsesReportParamsFormatCsv:
+		return true
+	case DuesLapsesReportParamsFormatJson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DuesPayoutsReportParamsFormat.
+const (
+	DuesPayoutsReportParamsFormatCsv  DuesPayoutsReportParamsFormat = "csv"
+	DuesPayoutsReportParamsFormatJson DuesPayoutsReportParamsFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the DuesPayoutsReportParamsFormat enum.
+func (e DuesPayoutsReportParamsFormat) Valid() bool {
+	switch e {
+	case DuesPayoutsReportParamsFormatCsv:
+		return true
+	case DuesPayoutsReportParamsFormatJson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DuesRefundsReportParamsFormat.
+const (
+	DuesRefundsReportParamsFormatCsv  DuesRefundsReportParamsFormat = "csv"
+	DuesRefundsReportParamsFormatJson DuesRefundsReportParamsFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the DuesRefundsReportParamsFormat enum.
+func (e DuesRefundsReportParamsFormat) Valid() bool {
+	switch e {
+	case DuesRefundsReportParamsFormatCsv:
+		return true
+	case DuesRefundsReportParamsFormatJson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DuesShareReportParamsFormat.
+const (
+	DuesShareReportParamsFormatCsv  DuesShareReportParamsFormat = "csv"
+	DuesShareReportParamsFormatJson DuesShareReportParamsFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the DuesShareReportParamsFormat enum.
+func (e DuesShareReportParamsFormat) Valid() bool {
+	switch e {
+	case DuesShareReportParamsFormatCsv:
+		return true
+	case DuesShareReportParamsFormatJson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListPublishedBallotsParamsFormat.
+const (
+	ListPublishedBallotsParamsFormatBlt  ListPublishedBallotsParamsFormat = "blt"
+	ListPublishedBallotsParamsFormatCsv  ListPublishedBallotsParamsFormat = "csv"
+	ListPublishedBallotsParamsFormatJson ListPublishedBallotsParamsFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the ListPublishedBallotsParamsFormat enum.
+func (e ListPublishedBallotsParamsFormat) Valid() bool {
+	switch e {
+	case ListPublishedBallotsParamsFormatBlt:
+		return true
+	case ListPublishedBallotsParamsFormatCsv:
+		return true
+	case ListPublishedBallotsParamsFormatJson:
+		return true
+	default:
+		return false
+	}
+}
+
+// BallotCast defines model for BallotCast.
+type BallotCast struct {
+	// Choices Candidate ids, in preference order for a ranked method; the marks otherwise.
+	Choices []openapi_types.UUID `json:"choices"`
+}
+
+// BallotReceipt defines model for BallotReceipt.
+type BallotReceipt struct {
+	// Receipt Shown once; absent for a roll-call contest.
+	Receipt *string `json:"receipt,omitempty"`
+
+	// ReceiptHash hex SHA-256 of "receipt:" + the receipt without dashes, as published.
+	ReceiptHash *string `json:"receipt_hash,omitempty"`
+	RollCall    bool    `json:"roll_call"`
+}
+
+// BallotReplace defines model for BallotReplace.
+type BallotReplace struct {
+	Choices []openapi_types.UUID `json:"choices"`
+
+	// Receipt Required except in a roll-call contest.
+	Receipt *string `json:"receipt,omitempty"`
 }
 
 // Chapter defines model for Chapter.
@@ -116,10 +521,461 @@ type ChapterUpdate struct {
 	Slug *string `json:"slug,omitempty"`
 }
 
+// ContestResult defines model for ContestResult.
+type ContestResult struct {
+	Ballots   int                `json:"ballots"`
+	Certified bool               `json:"certified"`
+	ContestId openapi_types.UUID `json:"contest_id"`
+	CountedAt time.Time          `json:"counted_at"`
+	Method    ElectionMethod     `json:"method"`
+	Passed    *bool              `json:"passed,omitempty"`
+
+	// Result The count with its round-by-round report, as `chapterhouse tally --json` prints it.
+	Result   map[string]interface{} `json:"result"`
+	RollCall *[]RollCallVote        `json:"roll_call,omitempty"`
+	RollSize int                    `json:"roll_size"`
+	Seats    int                    `json:"seats"`
+
+	// Seed Seed for random tie-breaks; recount the BLT with --seed.
+	Seed      int64              `json:"seed"`
+	Threshold *ElectionThreshold `json:"threshold,omitempty"`
+	Title     string             `json:"title"`
+
+	// TurnoutPercent Example: 61.25
+	TurnoutPercent string   `json:"turnout_percent"`
+	Winners        []string `json:"winners"`
+}
+
 // Deactivate defines model for Deactivate.
 type Deactivate struct {
 	EffectiveOn *openapi_types.Date `json:"effective_on,omitempty"`
 	Reason      string              `json:"reason"`
+}
+
+// DuesChapterShare defines model for DuesChapterShare.
+type DuesChapterShare struct {
+	Base            int64              `json:"base"`
+	ChapterId       openapi_types.UUID `json:"chapter_id"`
+	Currency        string             `json:"currency"`
+	Disputes        int64              `json:"disputes"`
+	EffectiveRateBp int64              `json:"effective_rate_bp"`
+	Gross           int64              `json:"gross"`
+	Members         int64              `json:"members"`
+	Name            string             `json:"name"`
+	Refunds         int64              `json:"refunds"`
+	Share           int64              `json:"share"`
+	Slug            string             `json:"slug"`
+	Tiers           []DuesTierCount    `json:"tiers"`
+}
+
+// DuesCheckoutRequest defines model for DuesCheckoutRequest.
+type DuesCheckoutRequest struct {
+	Amount     int64              `json:"amount"`
+	CancelUrl  string             `json:"cancel_url"`
+	PlanId     openapi_types.UUID `json:"plan_id"`
+	SuccessUrl string             `json:"success_url"`
+}
+
+// DuesDeposit defines model for DuesDeposit.
+type DuesDeposit struct {
+	Amount      int64              `json:"amount"`
+	Currency    string             `json:"currency"`
+	DepositedOn openapi_types.Date `json:"deposited_on"`
+	Id          openapi_types.UUID `json:"id"`
+	PayoutId    *string            `json:"payout_id,omitempty"`
+	Reference   string             `json:"reference"`
+}
+
+// DuesDepositCreate defines model for DuesDepositCreate.
+type DuesDepositCreate struct {
+	Amount      int64              `json:"amount"`
+	DepositedOn openapi_types.Date `json:"deposited_on"`
+	Reference   *string            `json:"reference,omitempty"`
+}
+
+// DuesIncomeRow defines model for DuesIncomeRow.
+type DuesIncomeRow struct {
+	ChapterId     openapi_types.UUID `json:"chapter_id"`
+	Currency      string             `json:"currency"`
+	Disputes      int64              `json:"disputes"`
+	Fees          int64              `json:"fees"`
+	Gross         int64              `json:"gross"`
+	Month         openapi_types.Date `json:"month"`
+	Net           int64              `json:"net"`
+	PayingMembers int64              `json:"paying_members"`
+	Refunds       int64              `json:"refunds"`
+}
+
+// DuesLapseRow defines model for DuesLapseRow.
+type DuesLapseRow struct {
+	ChapterId      openapi_types.UUID   `json:"chapter_id"`
+	CoveredThrough openapi_types.Date   `json:"covered_through"`
+	FamilyName     string               `json:"family_name"`
+	GivenName      string               `json:"given_name"`
+	MemberId       openapi_types.UUID   `json:"member_id"`
+	Since          openapi_types.Date   `json:"since"`
+	Standing       DuesLapseRowStanding `json:"standing"`
+}
+
+// DuesLapseRowStanding defines model for DuesLapseRow.Standing.
+type DuesLapseRowStanding string
+
+// DuesLedgerRow defines model for DuesLedgerRow.
+type DuesLedgerRow struct {
+	Amount               int64               `json:"amount"`
+	BalanceTransactionId string              `json:"balance_transaction_id"`
+	ChapterId            *openapi_types.UUID `json:"chapter_id,omitempty"`
+	ChargeId             *string             `json:"charge_id,omitempty"`
+	Currency             string              `json:"currency"`
+	Fee                  int64               `json:"fee"`
+	Kind                 string              `json:"kind"`
+	MemberId             *openapi_types.UUID `json:"member_id,omitempty"`
+	Net                  int64               `json:"net"`
+	OccurredAt           time.Time           `json:"occurred_at"`
+	SourceId             string              `json:"source_id"`
+}
+
+// DuesMe defines model for DuesMe.
+type DuesMe struct {
+	PaymentsConfigured bool               `json:"payments_configured"`
+	Standing           DuesStanding       `json:"standing"`
+	Subscriptions      []DuesSubscription `json:"subscriptions"`
+}
+
+// DuesPayout defines model for DuesPayout.
+type DuesPayout struct {
+	Amount      int64               `json:"amount"`
+	ArrivalDate openapi_types.Date  `json:"arrival_date"`
+	Currency    string              `json:"currency"`
+	DepositId   *openapi_types.UUID `json:"deposit_id,omitempty"`
+
+	// Difference amount - sum of the items' net; 0 when it reconciles.
+	Difference *int64           `json:"difference,omitempty"`
+	Id         string           `json:"id"`
+	Items      []DuesPayoutItem `json:"items"`
+	ItemsNet   *int64           `json:"items_net,omitempty"`
+	Reconciled bool             `json:"reconciled"`
+	Status     string           `json:"status"`
+}
+
+// DuesPayoutItem defines model for DuesPayoutItem.
+type DuesPayoutItem struct {
+	Amount               int64     `json:"amount"`
+	BalanceTransactionId string    `json:"balance_transaction_id"`
+	Created              time.Time `json:"created"`
+	Currency             string    `json:"currency"`
+	Fee                  int64     `json:"fee"`
+	Net                  int64     `json:"net"`
+	SourceId             string    `json:"source_id"`
+	Type                 string    `json:"type"`
+}
+
+// DuesPlan defines model for DuesPlan.
+type DuesPlan struct {
+	Active   bool               `json:"active"`
+	Currency string             `json:"currency"`
+	Id       openapi_types.UUID `json:"id"`
+
+	// IncomeBp Suggestion: basis points of annual income per year.
+	IncomeBp  int              `json:"income_bp"`
+	Interval  DuesPlanInterval `json:"interval"`
+	LowIncome bool             `json:"low_income"`
+	MaxAmount int64            `json:"max_amount"`
+
+	// MinAmount Minor units (cents).
+	MinAmount int64  `json:"min_amount"`
+	Name      string `json:"name"`
+}
+
+// DuesPlanInterval defines model for DuesPlan.Interval.
+type DuesPlanInterval string
+
+// DuesPlanCreate defines model for DuesPlanCreate.
+type DuesPlanCreate struct {
+	IncomeBp  *int                   `json:"income_bp,omitempty"`
+	Interval  DuesPlanCreateInterval `json:"interval"`
+	LowIncome *bool                  `json:"low_income,omitempty"`
+	MaxAmount int64                  `json:"max_amount"`
+	MinAmount int64                  `json:"min_amount"`
+	Name      string                 `json:"name"`
+}
+
+// DuesPlanCreateInterval defines model for DuesPlanCreate.Interval.
+type DuesPlanCreateInterval string
+
+// DuesPortalRequest defines model for DuesPortalRequest.
+type DuesPortalRequest struct {
+	ReturnUrl string `json:"return_url"`
+}
+
+// DuesRedirect defines model for DuesRedirect.
+type DuesRedirect struct {
+	Id  *string `json:"id,omitempty"`
+	Url string  `json:"url"`
+}
+
+// DuesRosterStanding defines model for DuesRosterStanding.
+type DuesRosterStanding struct {
+	FamilyName string                     `json:"family_name"`
+	GivenName  string                     `json:"given_name"`
+	MemberId   openapi_types.UUID         `json:"member_id"`
+	Standing   DuesRosterStandingStanding `json:"standing"`
+}
+
+// DuesRosterStandingStanding defines model for DuesRosterStanding.Standing.
+type DuesRosterStandingStanding string
+
+// DuesShareReport defines model for DuesShareReport.
+type DuesShareReport struct {
+	Chapters []DuesChapterShare `json:"chapters"`
+	From     openapi_types.Date `json:"from"`
+	Quarter  int                `json:"quarter"`
+	Rule     string             `json:"rule"`
+	To       openapi_types.Date `json:"to"`
+	Year     int                `json:"year"`
+}
+
+// DuesStanding defines model for DuesStanding.
+type DuesStanding struct {
+	History     []DuesStandingChange `json:"history"`
+	MemberId    openapi_types.UUID   `json:"member_id"`
+	On          openapi_types.Date   `json:"on"`
+	PaidThrough *openapi_types.Date  `json:"paid_through,omitempty"`
+	Standing    DuesStandingStanding `json:"standing"`
+	Waivers     []DuesWaiver         `json:"waivers"`
+}
+
+// DuesStandingStanding defines model for DuesStanding.Standing.
+type DuesStandingStanding string
+
+// DuesStandingChange defines model for DuesStandingChange.
+type DuesStandingChange struct {
+	EffectiveOn  openapi_types.Date         `json:"effective_on"`
+	Reason       string                     `json:"reason"`
+	RecordedAt   time.Time                  `json:"recorded_at"`
+	Standing     DuesStandingChangeStanding `json:"standing"`
+	SupersededAt *time.Time                 `json:"superseded_at,omitempty"`
+}
+
+// DuesStandingChangeStanding defines model for DuesStandingChange.Standing.
+type DuesStandingChangeStanding string
+
+// DuesSubscription defines model for DuesSubscription.
+type DuesSubscription struct {
+	Amount            int64      `json:"amount"`
+	CancelAtPeriodEnd bool       `json:"cancel_at_period_end"`
+	Currency          string     `json:"currency"`
+	CurrentPeriodEnd  *time.Time `json:"current_period_end,omitempty"`
+	Id                string     `json:"id"`
+	Interval          string     `json:"interval"`
+	Status            string     `json:"status"`
+}
+
+// DuesSuggestion defines model for DuesSuggestion.
+type DuesSuggestion struct {
+	Amount   int64              `json:"amount"`
+	Currency string             `json:"currency"`
+	PlanId   openapi_types.UUID `json:"plan_id"`
+}
+
+// DuesTierCount defines model for DuesTierCount.
+type DuesTierCount struct {
+	// Bp Rate in basis points (3000 = 30 %).
+	Bp         int   `json:"bp"`
+	FromMember int   `json:"from_member"`
+	Members    int64 `json:"members"`
+}
+
+// DuesWaiver defines model for DuesWaiver.
+type DuesWaiver struct {
+	ExpiresOn openapi_types.Date  `json:"expires_on"`
+	GrantedAt time.Time           `json:"granted_at"`
+	GrantedBy openapi_types.UUID  `json:"granted_by"`
+	Id        openapi_types.UUID  `json:"id"`
+	MemberId  openapi_types.UUID  `json:"member_id"`
+	Reason    string              `json:"reason"`
+	RevokedOn *openapi_types.Date `json:"revoked_on,omitempty"`
+	StartsOn  openapi_types.Date  `json:"starts_on"`
+}
+
+// DuesWaiverCreate defines model for DuesWaiverCreate.
+type DuesWaiverCreate struct {
+	ExpiresOn *openapi_types.Date `json:"expires_on,omitempty"`
+	Reason    string              `json:"reason"`
+	StartsOn  *openapi_types.Date `json:"starts_on,omitempty"`
+}
+
+// DuesWebhookAck defines model for DuesWebhookAck.
+type DuesWebhookAck struct {
+	Duplicate bool `json:"duplicate"`
+	Received  bool `json:"received"`
+}
+
+// Election defines model for Election.
+type Election struct {
+	AllowReplacement bool                `json:"allow_replacement"`
+	CertifiedAt      *time.Time          `json:"certified_at,omitempty"`
+	CertifiedBy      *openapi_types.UUID `json:"certified_by,omitempty"`
+
+	// ChapterId The chapter holding the election; the national body for a national election.
+	ChapterId        openapi_types.UUID `json:"chapter_id"`
+	ClosedAt         *time.Time         `json:"closed_at,omitempty"`
+	Contests         []ElectionContest  `json:"contests"`
+	CreatedAt        time.Time          `json:"created_at"`
+	CreatedBy        openapi_types.UUID `json:"created_by"`
+	Description      string             `json:"description"`
+	Id               openapi_types.UUID `json:"id"`
+	MinNominations   int                `json:"min_nominations"`
+	National         bool               `json:"national"`
+	Officials        []ElectionOfficial `json:"officials"`
+	OpenedAt         *time.Time         `json:"opened_at,omitempty"`
+	RecordDate       openapi_types.Date `json:"record_date"`
+	RollFrozen       bool               `json:"roll_frozen"`
+	RollSize         int                `json:"roll_size"`
+	State            ElectionState      `json:"state"`
+	Title            string             `json:"title"`
+	ViewerCanManage  bool               `json:"viewer_can_manage"`
+	ViewerIsOfficial bool               `json:"viewer_is_official"`
+}
+
+// ElectionState defines model for Election.State.
+type ElectionState string
+
+// ElectionCandidate defines model for ElectionCandidate.
+type ElectionCandidate struct {
+	Accepted    bool                    `json:"accepted"`
+	BallotIndex *int                    `json:"ballot_index,omitempty"`
+	ContestId   openapi_types.UUID      `json:"contest_id"`
+	Id          openapi_types.UUID      `json:"id"`
+	MemberId    *openapi_types.UUID     `json:"member_id,omitempty"`
+	Name        string                  `json:"name"`
+	Nominations int                     `json:"nominations"`
+	OnBallot    bool                    `json:"on_ballot"`
+	Source      ElectionCandidateSource `json:"source"`
+	Statement   string                  `json:"statement"`
+}
+
+// ElectionCandidateSource defines model for ElectionCandidate.Source.
+type ElectionCandidateSource string
+
+// ElectionCandidateAccept defines model for ElectionCandidateAccept.
+type ElectionCandidateAccept struct {
+	Statement *string `json:"statement,omitempty"`
+}
+
+// ElectionCandidateCreate defines model for ElectionCandidateCreate.
+type ElectionCandidateCreate struct {
+	MemberId  *openapi_types.UUID `json:"member_id,omitempty"`
+	Name      *string             `json:"name,omitempty"`
+	Statement *string             `json:"statement,omitempty"`
+}
+
+// ElectionContest defines model for ElectionContest.
+type ElectionContest struct {
+	ApprovalLimit *int                `json:"approval_limit,omitempty"`
+	Candidates    []ElectionCandidate `json:"candidates"`
+
+	// ChapterId Set for a per-chapter contest of a national election.
+	ChapterId   *openapi_types.UUID `json:"chapter_id,omitempty"`
+	Description string              `json:"description"`
+	ElectionId  openapi_types.UUID  `json:"election_id"`
+	Id          openapi_types.UUID  `json:"id"`
+	MaxRanks    *int                `json:"max_ranks,omitempty"`
+	Method      ElectionMethod      `json:"method"`
+	Position    int                 `json:"position"`
+
+	// RollCall An open vote: each voter's choice is recorded and published with their name.
+	RollCall       bool               `json:"roll_call"`
+	Seats          int                `json:"seats"`
+	Threshold      *ElectionThreshold `json:"threshold,omitempty"`
+	Title          string             `json:"title"`
+	ViewerEligible bool               `json:"viewer_eligible"`
+	ViewerVoted    bool               `json:"viewer_voted"`
+}
+
+// ElectionContestCreate defines model for ElectionContestCreate.
+type ElectionContestCreate struct {
+	ApprovalLimit *int                `json:"approval_limit,omitempty"`
+	ChapterId     *openapi_types.UUID `json:"chapter_id,omitempty"`
+	Description   *string             `json:"description,omitempty"`
+	MaxRanks      *int                `json:"max_ranks,omitempty"`
+	Method        ElectionMethod      `json:"method"`
+	Options       *[]string           `json:"options,omitempty"`
+	RollCall      *bool               `json:"roll_call,omitempty"`
+	Seats         *int                `json:"seats,omitempty"`
+	Threshold     *ElectionThreshold  `json:"threshold,omitempty"`
+	Title         string              `json:"title"`
+}
+
+// ElectionContestUpdate defines model for ElectionContestUpdate.
+type ElectionContestUpdate struct {
+	ApprovalLimit *int                `json:"approval_limit,omitempty"`
+	ChapterId     *openapi_types.UUID `json:"chapter_id,omitempty"`
+	Description   *string             `json:"description,omitempty"`
+	MaxRanks      *int                `json:"max_ranks,omitempty"`
+	RollCall      *bool               `json:"roll_call,omitempty"`
+	Seats         *int                `json:"seats,omitempty"`
+	Threshold     *ElectionThreshold  `json:"threshold,omitempty"`
+	Title         string              `json:"title"`
+}
+
+// ElectionCreate defines model for ElectionCreate.
+type ElectionCreate struct {
+	AllowReplacement *bool                 `json:"allow_replacement,omitempty"`
+	ChapterId        openapi_types.UUID    `json:"chapter_id"`
+	Description      *string               `json:"description,omitempty"`
+	MinNominations   *int                  `json:"min_nominations,omitempty"`
+	Officials        *[]openapi_types.UUID `json:"officials,omitempty"`
+	RecordDate       openapi_types.Date    `json:"record_date"`
+	Title            string                `json:"title"`
+}
+
+// ElectionMethod defines model for ElectionMethod.
+type ElectionMethod string
+
+// ElectionNomination defines model for ElectionNomination.
+type ElectionNomination struct {
+	MemberId openapi_types.UUID `json:"member_id"`
+}
+
+// ElectionOfficial defines model for ElectionOfficial.
+type ElectionOfficial struct {
+	ChapterId openapi_types.UUID `json:"chapter_id"`
+	MemberId  openapi_types.UUID `json:"member_id"`
+	Name      string             `json:"name"`
+}
+
+// ElectionOfficials defines model for ElectionOfficials.
+type ElectionOfficials struct {
+	Officials []openapi_types.UUID `json:"officials"`
+}
+
+// ElectionRollEntry defines model for ElectionRollEntry.
+type ElectionRollEntry struct {
+	ChapterId   openapi_types.UUID `json:"chapter_id"`
+	ChapterName string             `json:"chapter_name"`
+	MemberId    openapi_types.UUID `json:"member_id"`
+	Name        string             `json:"name"`
+}
+
+// ElectionThreshold defines model for ElectionThreshold.
+type ElectionThreshold string
+
+// ElectionTransition defines model for ElectionTransition.
+type ElectionTransition struct {
+	To ElectionTransitionTo `json:"to"`
+}
+
+// ElectionTransitionTo defines model for ElectionTransition.To.
+type ElectionTransitionTo string
+
+// ElectionUpdate defines model for ElectionUpdate.
+type ElectionUpdate struct {
+	AllowReplacement *bool               `json:"allow_replacement,omitempty"`
+	Description      *string             `json:"description,omitempty"`
+	MinNominations   *int                `json:"min_nominations,omitempty"`
+	RecordDate       *openapi_types.Date `json:"record_date,omitempty"`
+	Title            *string             `json:"title,omitempty"`
 }
 
 // Grant defines model for Grant.
@@ -218,6 +1074,34 @@ type Problem struct {
 	Type string `json:"type"`
 }
 
+// PublishedBallot defines model for PublishedBallot.
+type PublishedBallot struct {
+	Choices     []string `json:"choices"`
+	ReceiptHash string   `json:"receipt_hash"`
+}
+
+// ReceiptCheck defines model for ReceiptCheck.
+type ReceiptCheck struct {
+	Choices     []string           `json:"choices"`
+	ReceiptHash string             `json:"receipt_hash"`
+	Status      ReceiptCheckStatus `json:"status"`
+}
+
+// ReceiptCheckStatus defines model for ReceiptCheck.Status.
+type ReceiptCheckStatus string
+
+// ReceiptCheckRequest defines model for ReceiptCheckRequest.
+type ReceiptCheckRequest struct {
+	Receipt string `json:"receipt"`
+}
+
+// RollCallVote defines model for RollCallVote.
+type RollCallVote struct {
+	Choices  []string           `json:"choices"`
+	MemberId openapi_types.UUID `json:"member_id"`
+	Name     string             `json:"name"`
+}
+
 // RowError defines model for RowError.
 type RowError struct {
 	Column string `json:"column"`
@@ -236,11 +1120,32 @@ type StatusChange struct {
 	Status      MemberStatus        `json:"status"`
 }
 
+// CandidateId defines model for CandidateId.
+type CandidateId = openapi_types.UUID
+
 // ChapterId defines model for ChapterId.
 type ChapterId = openapi_types.UUID
 
+// ContestId defines model for ContestId.
+type ContestId = openapi_types.UUID
+
 // Cursor defines model for Cursor.
 type Cursor = string
+
+// DuesChapterFilter defines model for DuesChapterFilter.
+type DuesChapterFilter = openapi_types.UUID
+
+// DuesFormat defines model for DuesFormat.
+type DuesFormat string
+
+// DuesFrom defines model for DuesFrom.
+type DuesFrom = openapi_types.Date
+
+// DuesTo defines model for DuesTo.
+type DuesTo = openapi_types.Date
+
+// ElectionId defines model for ElectionId.
+type ElectionId = openapi_types.UUID
 
 // Limit defines model for Limit.
 type Limit = int
@@ -291,6 +1196,113 @@ type ImportMembersParams struct {
 	DryRun *bool `form:"dry_run,omitempty" json:"dry_run,omitempty"`
 }
 
+// DuesChapterStandingParams defines parameters for DuesChapterStanding.
+type DuesChapterStandingParams struct {
+	On *openapi_types.Date `form:"on,omitempty" json:"on,omitempty"`
+}
+
+// DuesAddDepositsJSONBody defines parameters for DuesAddDeposits.
+type DuesAddDepositsJSONBody struct {
+	Deposits []DuesDepositCreate `json:"deposits"`
+}
+
+// DuesListPlansParams defines parameters for DuesListPlans.
+type DuesListPlansParams struct {
+	IncludeInactive *bool `form:"include_inactive,omitempty" json:"include_inactive,omitempty"`
+}
+
+// DuesSuggestionParams defines parameters for DuesSuggestion.
+type DuesSuggestionParams struct {
+	// AnnualIncome Annual income in minor units (cents).
+	AnnualIncome int64 `form:"annual_income" json:"annual_income"`
+}
+
+// DuesIncomeReportParams defines parameters for DuesIncomeReport.
+type DuesIncomeReportParams struct {
+	// ChapterId One chapter; absent, every chapter the caller may see.
+	ChapterId *DuesChapterFilter `form:"chapter_id,omitempty" json:"chapter_id,omitempty"`
+
+	// From First day (UTC) included; default the first day of this year.
+	From *DuesFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To First day (UTC) not included; default the first day of next year.
+	To     *DuesTo                       `form:"to,omitempty" json:"to,omitempty"`
+	Format *DuesIncomeReportParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// DuesIncomeReportParamsFormat defines parameters for DuesIncomeReport.
+type DuesIncomeReportParamsFormat string
+
+// DuesLapsesReportParams defines parameters for DuesLapsesReport.
+type DuesLapsesReportParams struct {
+	// ChapterId One chapter; absent, every chapter the caller may see.
+	ChapterId  *DuesChapterFilter            `form:"chapter_id,omitempty" json:"chapter_id,omitempty"`
+	WithinDays *int                          `form:"within_days,omitempty" json:"within_days,omitempty"`
+	Format     *DuesLapsesReportParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// DuesLapsesReportParamsFormat defines parameters for DuesLapsesReport.
+type DuesLapsesReportParamsFormat string
+
+// DuesPayoutsReportParams defines parameters for DuesPayoutsReport.
+type DuesPayoutsReportParams struct {
+	// From First day (UTC) included; default the first day of this year.
+	From *DuesFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To First day (UTC) not included; default the first day of next year.
+	To     *DuesTo                        `form:"to,omitempty" json:"to,omitempty"`
+	Format *DuesPayoutsReportParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// DuesPayoutsReportParamsFormat defines parameters for DuesPayoutsReport.
+type DuesPayoutsReportParamsFormat string
+
+// DuesRefundsReportParams defines parameters for DuesRefundsReport.
+type DuesRefundsReportParams struct {
+	// ChapterId One chapter; absent, every chapter the caller may see.
+	ChapterId *DuesChapterFilter `form:"chapter_id,omitempty" json:"chapter_id,omitempty"`
+
+	// From First day (UTC) included; default the first day of this year.
+	From *DuesFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To First day (UTC) not included; default the first day of next year.
+	To     *DuesTo                        `form:"to,omitempty" json:"to,omitempty"`
+	Format *DuesRefundsReportParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// DuesRefundsReportParamsFormat defines parameters for DuesRefundsReport.
+type DuesRefundsReportParamsFormat string
+
+// DuesShareReportParams defines parameters for DuesShareReport.
+type DuesShareReportParams struct {
+	// ChapterId One chapter; absent, every chapter the caller may see.
+	ChapterId *DuesChapterFilter           `form:"chapter_id,omitempty" json:"chapter_id,omitempty"`
+	Year      int                          `form:"year" json:"year"`
+	Quarter   int                          `form:"quarter" json:"quarter"`
+	Format    *DuesShareReportParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// DuesShareReportParamsFormat defines parameters for DuesShareReport.
+type DuesShareReportParamsFormat string
+
+// ListPublishedBallotsParams defines parameters for ListPublishedBallots.
+type ListPublishedBallotsParams struct {
+	Format *ListPublishedBallotsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// ListPublishedBallotsParamsFormat defines parameters for ListPublishedBallots.
+type ListPublishedBallotsParamsFormat string
+
+// DuesMemberStandingParams defines parameters for DuesMemberStanding.
+type DuesMemberStandingParams struct {
+	On *openapi_types.Date `form:"on,omitempty" json:"on,omitempty"`
+}
+
+// DuesStripeWebhookParams defines parameters for DuesStripeWebhook.
+type DuesStripeWebhookParams struct {
+	StripeSignature string `json:"Stripe-Signature"`
+}
+
 // CreateChapterJSONRequestBody defines body for CreateChapter for application/json ContentType.
 type CreateChapterJSONRequestBody = ChapterCreate
 
@@ -303,11 +1315,62 @@ type DissolveChapterJSONRequestBody = ChapterDissolve
 // CreateMemberJSONRequestBody defines body for CreateMember for application/json ContentType.
 type CreateMemberJSONRequestBody = MemberCreate
 
+// DuesCheckoutJSONRequestBody defines body for DuesCheckout for application/json ContentType.
+type DuesCheckoutJSONRequestBody = DuesCheckoutRequest
+
+// DuesAddDepositsJSONRequestBody defines body for DuesAddDeposits for application/json ContentType.
+type DuesAddDepositsJSONRequestBody DuesAddDepositsJSONBody
+
+// DuesCreatePlanJSONRequestBody defines body for DuesCreatePlan for application/json ContentType.
+type DuesCreatePlanJSONRequestBody = DuesPlanCreate
+
+// DuesPortalJSONRequestBody defines body for DuesPortal for application/json ContentType.
+type DuesPortalJSONRequestBody = DuesPortalRequest
+
+// CreateElectionJSONRequestBody defines body for CreateElection for application/json ContentType.
+type CreateElectionJSONRequestBody = ElectionCreate
+
+// UpdateElectionJSONRequestBody defines body for UpdateElection for application/json ContentType.
+type UpdateElectionJSONRequestBody = ElectionUpdate
+
+// CreateContestJSONRequestBody defines body for CreateContest for application/json ContentType.
+type CreateContestJSONRequestBody = ElectionContestCreate
+
+// UpdateContestJSONRequestBody defines body for UpdateContest for application/json ContentType.
+type UpdateContestJSONRequestBody = ElectionContestUpdate
+
+// CastBallotJSONRequestBody defines body for CastBallot for application/json ContentType.
+type CastBallotJSONRequestBody = BallotCast
+
+// ReplaceBallotJSONRequestBody defines body for ReplaceBallot for application/json ContentType.
+type ReplaceBallotJSONRequestBody = BallotReplace
+
+// CreateCandidateJSONRequestBody defines body for CreateCandidate for application/json ContentType.
+type CreateCandidateJSONRequestBody = ElectionCandidateCreate
+
+// AcceptCandidacyJSONRequestBody defines body for AcceptCandidacy for application/json ContentType.
+type AcceptCandidacyJSONRequestBody = ElectionCandidateAccept
+
+// NominateCandidateJSONRequestBody defines body for NominateCandidate for application/json ContentType.
+type NominateCandidateJSONRequestBody = ElectionNomination
+
+// CheckReceiptJSONRequestBody defines body for CheckReceipt for application/json ContentType.
+type CheckReceiptJSONRequestBody = ReceiptCheckRequest
+
+// SetElectionOfficialsJSONRequestBody defines body for SetElectionOfficials for application/json ContentType.
+type SetElectionOfficialsJSONRequestBody = ElectionOfficials
+
+// TransitionElectionJSONRequestBody defines body for TransitionElection for application/json ContentType.
+type TransitionElectionJSONRequestBody = ElectionTransition
+
 // UpdateMemberJSONRequestBody defines body for UpdateMember for application/json ContentType.
 type UpdateMemberJSONRequestBody = MemberUpdate
 
 // DeactivateMemberJSONRequestBody defines body for DeactivateMember for application/json ContentType.
 type DeactivateMemberJSONRequestBody = Deactivate
+
+// DuesGrantWaiverJSONRequestBody defines body for DuesGrantWaiver for application/json ContentType.
+type DuesGrantWaiverJSONRequestBody = DuesWaiverCreate
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
@@ -338,9 +1401,114 @@ type ServerInterface interface {
 	// ImportMembers Import a roster CSV (roster write permission)
 	// (POST /api/v1/chapters/{chapterId}/members/import)
 	ImportMembers(c *gin.Context, chapterId ChapterId, params ImportMembersParams)
+	// DuesChapterStanding Every member of the chapter with their standing on a date (roster or ledger readers)
+	// (GET /api/v1/chapters/{chapterId}/standing)
+	DuesChapterStanding(c *gin.Context, chapterId ChapterId, params DuesChapterStandingParams)
+	// DuesCheckout Start a Stripe Checkout subscription for the signed-in member (409 when payments are not configured)
+	// (POST /api/v1/dues/checkout)
+	DuesCheckout(c *gin.Context)
+	// DuesAddDeposits Enter bank deposits (JSON) or import a bank CSV (date, amount, reference); they are matched to payouts
+	// (POST /api/v1/dues/deposits)
+	DuesAddDeposits(c *gin.Context)
+	// DuesGetPayout One payout with all its balance transactions
+	// (GET /api/v1/dues/payouts/{payoutId})
+	DuesGetPayout(c *gin.Context, payoutId string)
+	// DuesListPlans Dues plans on offer (any member)
+	// (GET /api/v1/dues/plans)
+	DuesListPlans(c *gin.Context, params DuesListPlansParams)
+	// DuesCreatePlan Add a dues plan (national admins)
+	// (POST /api/v1/dues/plans)
+	DuesCreatePlan(c *gin.Context)
+	// DuesSuggestion The plan's income-based suggested amount
+	// (GET /api/v1/dues/plans/{planId}/suggestion)
+	DuesSuggestion(c *gin.Context, planId openapi_types.UUID, params DuesSuggestionParams)
+	// DuesPortal A Stripe customer portal link to change or cancel the subscription
+	// (POST /api/v1/dues/portal)
+	DuesPortal(c *gin.Context)
+	// DuesIncomeReport Monthly dues income by chapter (ledger readers; chapter treasurers see their chapter)
+	// (GET /api/v1/dues/reports/income)
+	DuesIncomeReport(c *gin.Context, params DuesIncomeReportParams)
+	// DuesLapsesReport Members lapsed, and members whose coverage ends within N days
+	// (GET /api/v1/dues/reports/lapses)
+	DuesLapsesReport(c *gin.Context, params DuesLapsesReportParams)
+	// DuesPayoutsReport Payout reconciliation (national treasurer and admins); differences list their transactions
+	// (GET /api/v1/dues/reports/payouts)
+	DuesPayoutsReport(c *gin.Context, params DuesPayoutsReportParams)
+	// DuesRefundsReport Refunds, disputes (with their fees) and dispute reversals
+	// (GET /api/v1/dues/reports/refunds)
+	DuesRefundsReport(c *gin.Context, params DuesRefundsReportParams)
+	// DuesShareReport The chapters' dues share for a quarter, with its inputs
+	// (GET /api/v1/dues/reports/share)
+	DuesShareReport(c *gin.Context, params DuesShareReportParams)
+	// DuesRevokeWaiver Revoke a waiver from today (roster write permission in the member's chapter)
+	// (POST /api/v1/dues/waivers/{waiverId}/revoke)
+	DuesRevokeWaiver(c *gin.Context, waiverId openapi_types.UUID)
+	// ListElections Elections the caller may see (their chapter's and national ones once out of draft; those they manage or are an official of)
+	// (GET /api/v1/elections)
+	ListElections(c *gin.Context)
+	// CreateElection Create a draft election and its committee (elections.manage in the chapter; national admin for a national election)
+	// (POST /api/v1/elections)
+	CreateElection(c *gin.Context)
+	// GetElection An election with the contests the caller may see
+	// (GET /api/v1/elections/{electionId})
+	GetElection(c *gin.Context, electionId ElectionId)
+	// UpdateElection Change an election's rules before voting opens (officials)
+	// (PATCH /api/v1/elections/{electionId})
+	UpdateElection(c *gin.Context, electionId ElectionId)
+	// CreateContest Add a contest before voting opens (officials)
+	// (POST /api/v1/elections/{electionId}/contests)
+	CreateContest(c *gin.Context, electionId ElectionId)
+	// DeleteContest Remove a contest before voting opens (officials)
+	// (DELETE /api/v1/elections/{electionId}/contests/{contestId})
+	DeleteContest(c *gin.Context, electionId ElectionId, contestId ContestId)
+	// UpdateContest Replace a contest's definition before voting opens (officials; the method cannot change)
+	// (PUT /api/v1/elections/{electionId}/contests/{contestId})
+	UpdateContest(c *gin.Context, electionId ElectionId, contestId ContestId)
+	// CastBallot Cast your ballot (once per contest; 409 when you have already voted)
+	// (POST /api/v1/elections/{electionId}/contests/{contestId}/ballot)
+	CastBallot(c *gin.Context, electionId ElectionId, contestId ContestId)
+	// ReplaceBallot Replace your ballot with its receipt before close, when the election allows it
+	// (PUT /api/v1/elections/{electionId}/contests/{contestId}/ballot)
+	ReplaceBallot(c *gin.Context, electionId ElectionId, contestId ContestId)
+	// ListPublishedBallots A closed contest's anonymised ballots in JSON, CSV or BLT, each carrying the hash of its receipt
+	// (GET /api/v1/elections/{electionId}/contests/{contestId}/ballots)
+	ListPublishedBallots(c *gin.Context, electionId ElectionId, contestId ContestId, params ListPublishedBallotsParams)
+	// CreateCandidate Add a candidate (a member) or an option before voting opens (officials; an official cannot stand)
+	// (POST /api/v1/elections/{electionId}/contests/{contestId}/candidates)
+	CreateCandidate(c *gin.Context, electionId ElectionId, contestId ContestId)
+	// DeleteCandidate Remove a candidate or option before voting opens (officials)
+	// (DELETE /api/v1/elections/{electionId}/contests/{contestId}/candidates/{candidateId})
+	DeleteCandidate(c *gin.Context, electionId ElectionId, contestId ContestId, candidateId CandidateId)
+	// AcceptCandidacy The candidate accepts their nomination and sets their statement
+	// (POST /api/v1/elections/{electionId}/contests/{contestId}/candidates/{candidateId}/accept)
+	AcceptCandidacy(c *gin.Context, electionId ElectionId, contestId ContestId, candidateId CandidateId)
+	// NominateCandidate Nominate a member (yourself included) while nominations are open
+	// (POST /api/v1/elections/{electionId}/contests/{contestId}/nominations)
+	NominateCandidate(c *gin.Context, electionId ElectionId, contestId ContestId)
+	// CheckReceipt Check a receipt (POST, so the receipt stays out of URLs and logs); stored while open, the counted ballot after close
+	// (POST /api/v1/elections/{electionId}/contests/{contestId}/receipt-check)
+	CheckReceipt(c *gin.Context, electionId ElectionId, contestId ContestId)
+	// GetContestResults A closed contest's result (published at close, provisional until certified)
+	// (GET /api/v1/elections/{electionId}/contests/{contestId}/results)
+	GetContestResults(c *gin.Context, electionId ElectionId, contestId ContestId)
+	// SetElectionOfficials Replace the election committee (whoever may create the election); a candidate or nominee is refused
+	// (PUT /api/v1/elections/{electionId}/officials)
+	SetElectionOfficials(c *gin.Context, electionId ElectionId)
+	// GetElectionRoll The frozen voter roll, names and chapters only (officials and candidates; audited)
+	// (GET /api/v1/elections/{electionId}/roll)
+	GetElectionRoll(c *gin.Context, electionId ElectionId)
+	// FreezeElectionRoll Freeze (or freeze again, before voting opens) the voter roll at the record date (officials)
+	// (POST /api/v1/elections/{electionId}/roll)
+	FreezeElectionRoll(c *gin.Context, electionId ElectionId)
+	// TransitionElection Move the election through its life cycle, officials only (draft, nominations, open, closed, certified)
+	// (POST /api/v1/elections/{electionId}/transition)
+	TransitionElection(c *gin.Context, electionId ElectionId)
 	// GetMe The signed-in member, with their roles
 	// (GET /api/v1/me)
 	GetMe(c *gin.Context)
+	// DuesMe The signed-in member's standing, history, waivers and subscriptions
+	// (GET /api/v1/me/dues)
+	DuesMe(c *gin.Context)
 	// GetMember Read a member (the member, their chapter's officers with the roster permission, national admins)
 	// (GET /api/v1/members/{memberId})
 	GetMember(c *gin.Context, memberId MemberId)
@@ -353,6 +1521,15 @@ type ServerInterface interface {
 	// GetMemberHistory The member's status history, oldest first
 	// (GET /api/v1/members/{memberId}/history)
 	GetMemberHistory(c *gin.Context, memberId MemberId)
+	// DuesMemberStanding A member's standing on a date, with its history (the member, roster or ledger readers, national admins)
+	// (GET /api/v1/members/{memberId}/standing)
+	DuesMemberStanding(c *gin.Context, memberId MemberId, params DuesMemberStandingParams)
+	// DuesGrantWaiver Waive a member's dues (roster write permission in the member's chapter)
+	// (POST /api/v1/members/{memberId}/waivers)
+	DuesGrantWaiver(c *gin.Context, memberId MemberId)
+	// DuesStripeWebhook Stripe webhook endpoint (authenticated by the Stripe signature, not a bearer token)
+	// (POST /api/v1/stripe/webhook)
+	DuesStripeWebhook(c *gin.Context, params DuesStripeWebhookParams)
 	// GetHealthz Liveness probe
 	// (GET /healthz)
 	GetHealthz(c *gin.Context)
@@ -666,6 +1843,1050 @@ func (siw *ServerInterfaceWrapper) ImportMembers(c *gin.Context) {
 	siw.Handler.ImportMembers(c, chapterId, params)
 }
 
+// DuesChapterStanding operation middleware
+func (siw *ServerInterfaceWrapper) DuesChapterStanding(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "chapterId" -------------
+	var chapterId ChapterId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "chapterId", c.Param("chapterId"), &chapterId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter chapterId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DuesChapterStandingParams
+
+	// ------------- Optional query parameter "on" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "on", c.Request.URL.Query(), &params.On, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter on: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DuesChapterStanding(c, chapterId, params)
+}
+
+// DuesCheckout operation middleware
+func (siw *ServerInterfaceWrapper) DuesCheckout(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DuesCheckout(c)
+}
+
+// DuesAddDeposits operation middleware
+func (siw *ServerInterfaceWrapper) DuesAddDeposits(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DuesAddDeposits(c)
+}
+
+// DuesGetPayout operation middleware
+func (siw *ServerInterfaceWrapper) DuesGetPayout(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "payoutId" -------------
+	var payoutId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "payoutId", c.Param("payoutId"), &payoutId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter payoutId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DuesGetPayout(c, payoutId)
+}
+
+// DuesListPlans operation middleware
+func (siw *ServerInterfaceWrapper) DuesListPlans(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DuesListPlansParams
+
+	// ------------- Optional query parameter "include_inactive" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "include_inactive", c.Request.URL.Query(), &params.IncludeInactive, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter include_inactive: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DuesListPlans(c, params)
+}
+
+// DuesCreatePlan operation middleware
+func (siw *ServerInterfaceWrapper) DuesCreatePlan(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DuesCreatePlan(c)
+}
+
+// DuesSuggestion operation middleware
+func (siw *ServerInterfaceWrapper) DuesSuggestion(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "planId" -------------
+	var planId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "planId", c.Param("planId"), &planId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter planId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DuesSuggestionParams
+
+	// ------------- Required query parameter "annual_income" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "annual_income", c.Request.URL.Query(), &params.AnnualIncome, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter annual_income: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DuesSuggestion(c, planId, params)
+}
+
+// DuesPortal operation middleware
+func (siw *ServerInterfaceWrapper) DuesPortal(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DuesPortal(c)
+}
+
+// DuesIncomeReport operation middleware
+func (siw *ServerInterfaceWrapper) DuesIncomeReport(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DuesIncomeReportParams
+
+	// ------------- Optional query parameter "chapter_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "chapter_id", c.Request.URL.Query(), &params.ChapterId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter chapter_id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", c.Request.URL.Query(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter from: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", c.Request.URL.Query(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter to: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", c.Request.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter format: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DuesIncomeReport(c, params)
+}
+
+// DuesLapsesReport operation middleware
+func (siw *ServerInterfaceWrapper) DuesLapsesReport(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DuesLapsesReportParams
+
+	// ------------- Optional query parameter "chapter_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "chapter_id", c.Request.URL.Query(), &params.ChapterId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter chapter_id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "within_days" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "within_days", c.Request.URL.Query(), &params.WithinDays, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter within_days: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", c.Request.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter format: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DuesLapsesReport(c, params)
+}
+
+// DuesPayoutsReport operation middleware
+func (siw *ServerInterfaceWrapper) DuesPayoutsReport(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DuesPayoutsReportParams
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", c.Request.URL.Query(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter from: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", c.Request.URL.Query(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter to: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", c.Request.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter format: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DuesPayoutsReport(c, params)
+}
+
+// DuesRefundsReport operation middleware
+func (siw *ServerInterfaceWrapper) DuesRefundsReport(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DuesRefundsReportParams
+
+	// ------------- Optional query parameter "chapter_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "chapter_id", c.Request.URL.Query(), &params.ChapterId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter chapter_id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", c.Request.URL.Query(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter from: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", c.Request.URL.Query(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter to: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", c.Request.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter format: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DuesRefundsReport(c, params)
+}
+
+// DuesShareReport operation middleware
+func (siw *ServerInterfaceWrapper) DuesShareReport(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DuesShareReportParams
+
+	// ------------- Optional query parameter "chapter_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "chapter_id", c.Request.URL.Query(), &params.ChapterId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter chapter_id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Required query parameter "year" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "year", c.Request.URL.Query(), &params.Year, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter year: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Required query parameter "quarter" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "quarter", c.Request.URL.Query(), &params.Quarter, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter quarter: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", c.Request.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter format: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DuesShareReport(c, params)
+}
+
+// DuesRevokeWaiver operation middleware
+func (siw *ServerInterfaceWrapper) DuesRevokeWaiver(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "waiverId" -------------
+	var waiverId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "waiverId", c.Param("waiverId"), &waiverId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter waiverId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DuesRevokeWaiver(c, waiverId)
+}
+
+// ListElections operation middleware
+func (siw *ServerInterfaceWrapper) ListElections(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListElections(c)
+}
+
+// CreateElection operation middleware
+func (siw *ServerInterfaceWrapper) CreateElection(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.CreateElection(c)
+}
+
+// GetElection operation middleware
+func (siw *ServerInterfaceWrapper) GetElection(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "electionId" -------------
+	var electionId ElectionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "electionId", c.Param("electionId"), &electionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter electionId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetElection(c, electionId)
+}
+
+// UpdateElection operation middleware
+func (siw *ServerInterfaceWrapper) UpdateElection(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "electionId" -------------
+	var electionId ElectionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "electionId", c.Param("electionId"), &electionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter electionId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.UpdateElection(c, electionId)
+}
+
+// CreateContest operation middleware
+func (siw *ServerInterfaceWrapper) CreateContest(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "electionId" -------------
+	var electionId ElectionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "electionId", c.Param("electionId"), &electionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter electionId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.CreateContest(c, electionId)
+}
+
+// DeleteContest operation middleware
+func (siw *ServerInterfaceWrapper) DeleteContest(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "electionId" -------------
+	var electionId ElectionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "electionId", c.Param("electionId"), &electionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter electionId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "contestId" -------------
+	var contestId ContestId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "contestId", c.Param("contestId"), &contestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter contestId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DeleteContest(c, electionId, contestId)
+}
+
+// UpdateContest operation middleware
+func (siw *ServerInterfaceWrapper) UpdateContest(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "electionId" -------------
+	var electionId ElectionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "electionId", c.Param("electionId"), &electionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter electionId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "contestId" -------------
+	var contestId ContestId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "contestId", c.Param("contestId"), &contestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter contestId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.UpdateContest(c, electionId, contestId)
+}
+
+// CastBallot operation middleware
+func (siw *ServerInterfaceWrapper) CastBallot(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "electionId" -------------
+	var electionId ElectionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "electionId", c.Param("electionId"), &electionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter electionId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "contestId" -------------
+	var contestId ContestId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "contestId", c.Param("contestId"), &contestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter contestId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.CastBallot(c, electionId, contestId)
+}
+
+// ReplaceBallot operation middleware
+func (siw *ServerInterfaceWrapper) ReplaceBallot(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "electionId" -------------
+	var electionId ElectionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "electionId", c.Param("electionId"), &electionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter electionId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "contestId" -------------
+	var contestId ContestId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "contestId", c.Param("contestId"), &contestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter contestId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ReplaceBallot(c, electionId, contestId)
+}
+
+// ListPublishedBallots operation middleware
+func (siw *ServerInterfaceWrapper) ListPublishedBallots(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "electionId" -------------
+	var electionId ElectionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "electionId", c.Param("electionId"), &electionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter electionId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "contestId" -------------
+	var contestId ContestId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "contestId", c.Param("contestId"), &contestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter contestId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListPublishedBallotsParams
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", c.Request.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter format: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListPublishedBallots(c, electionId, contestId, params)
+}
+
+// CreateCandidate operation middleware
+func (siw *ServerInterfaceWrapper) CreateCandidate(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "electionId" -------------
+	var electionId ElectionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "electionId", c.Param("electionId"), &electionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter electionId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "contestId" -------------
+	var contestId ContestId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "contestId", c.Param("contestId"), &contestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter contestId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.CreateCandidate(c, electionId, contestId)
+}
+
+// DeleteCandidate operation middleware
+func (siw *ServerInterfaceWrapper) DeleteCandidate(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "electionId" -------------
+	var electionId ElectionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "electionId", c.Param("electionId"), &electionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter electionId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "contestId" -------------
+	var contestId ContestId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "contestId", c.Param("contestId"), &contestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter contestId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "candidateId" -------------
+	var candidateId CandidateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "candidateId", c.Param("candidateId"), &candidateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter candidateId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DeleteCandidate(c, electionId, contestId, candidateId)
+}
+
+// AcceptCandidacy operation middleware
+func (siw *ServerInterfaceWrapper) AcceptCandidacy(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "electionId" -------------
+	var electionId ElectionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "electionId", c.Param("electionId"), &electionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter electionId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "contestId" -------------
+	var contestId ContestId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "contestId", c.Param("contestId"), &contestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter contestId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "candidateId" -------------
+	var candidateId CandidateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "candidateId", c.Param("candidateId"), &candidateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter candidateId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.AcceptCandidacy(c, electionId, contestId, candidateId)
+}
+
+// NominateCandidate operation middleware
+func (siw *ServerInterfaceWrapper) NominateCandidate(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "electionId" -------------
+	var electionId ElectionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "electionId", c.Param("electionId"), &electionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter electionId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "contestId" -------------
+	var contestId ContestId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "contestId", c.Param("contestId"), &contestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter contestId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.NominateCandidate(c, electionId, contestId)
+}
+
+// CheckReceipt operation middleware
+func (siw *ServerInterfaceWrapper) CheckReceipt(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "electionId" -------------
+	var electionId ElectionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "electionId", c.Param("electionId"), &electionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter electionId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "contestId" -------------
+	var contestId ContestId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "contestId", c.Param("contestId"), &contestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter contestId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.CheckReceipt(c, electionId, contestId)
+}
+
+// GetContestResults operation middleware
+func (siw *ServerInterfaceWrapper) GetContestResults(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "electionId" -------------
+	var electionId ElectionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "electionId", c.Param("electionId"), &electionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter electionId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "contestId" -------------
+	var contestId ContestId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "contestId", c.Param("contestId"), &contestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter contestId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetContestResults(c, electionId, contestId)
+}
+
+// SetElectionOfficials operation middleware
+func (siw *ServerInterfaceWrapper) SetElectionOfficials(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "electionId" -------------
+	var electionId ElectionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "electionId", c.Param("electionId"), &electionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter electionId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.SetElectionOfficials(c, electionId)
+}
+
+// GetElectionRoll operation middleware
+func (siw *ServerInterfaceWrapper) GetElectionRoll(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "electionId" -------------
+	var electionId ElectionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "electionId", c.Param("electionId"), &electionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter electionId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetElectionRoll(c, electionId)
+}
+
+// FreezeElectionRoll operation middleware
+func (siw *ServerInterfaceWrapper) FreezeElectionRoll(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "electionId" -------------
+	var electionId ElectionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "electionId", c.Param("electionId"), &electionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter electionId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.FreezeElectionRoll(c, electionId)
+}
+
+// TransitionElection operation middleware
+func (siw *ServerInterfaceWrapper) TransitionElection(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "electionId" -------------
+	var electionId ElectionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "electionId", c.Param("electionId"), &electionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter electionId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.TransitionElection(c, electionId)
+}
+
 // GetMe operation middleware
 func (siw *ServerInterfaceWrapper) GetMe(c *gin.Context) {
 
@@ -677,6 +2898,19 @@ func (siw *ServerInterfaceWrapper) GetMe(c *gin.Context) {
 	}
 
 	siw.Handler.GetMe(c)
+}
+
+// DuesMe operation middleware
+func (siw *ServerInterfaceWrapper) DuesMe(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DuesMe(c)
 }
 
 // GetMember operation middleware
@@ -779,6 +3013,110 @@ func (siw *ServerInterfaceWrapper) GetMemberHistory(c *gin.Context) {
 	siw.Handler.GetMemberHistory(c, memberId)
 }
 
+// DuesMemberStanding operation middleware
+func (siw *ServerInterfaceWrapper) DuesMemberStanding(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "memberId" -------------
+	var memberId MemberId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "memberId", c.Param("memberId"), &memberId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter memberId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DuesMemberStandingParams
+
+	// ------------- Optional query parameter "on" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "on", c.Request.URL.Query(), &params.On, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter on: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DuesMemberStanding(c, memberId, params)
+}
+
+// DuesGrantWaiver operation middleware
+func (siw *ServerInterfaceWrapper) DuesGrantWaiver(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "memberId" -------------
+	var memberId MemberId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "memberId", c.Param("memberId"), &memberId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter memberId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DuesGrantWaiver(c, memberId)
+}
+
+// DuesStripeWebhook operation middleware
+func (siw *ServerInterfaceWrapper) DuesStripeWebhook(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DuesStripeWebhookParams
+
+	headers := c.Request.Header
+
+	// ------------- Required header parameter "Stripe-Signature" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Stripe-Signature")]; found {
+		var StripeSignature string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for Stripe-Signature, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Stripe-Signature", valueList[0], &StripeSignature, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter Stripe-Signature: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.StripeSignature = StripeSignature
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Header parameter Stripe-Signature is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DuesStripeWebhook(c, params)
+}
+
 // GetHealthz operation middleware
 func (siw *ServerInterfaceWrapper) GetHealthz(c *gin.Context) {
 
@@ -848,6 +3186,44 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.PATCH(options.BaseURL+"/api/v1/members/:memberId", wrapper.UpdateMember)
 	router.POST(options.BaseURL+"/api/v1/members/:memberId/deactivate", wrapper.DeactivateMember)
 	router.GET(options.BaseURL+"/api/v1/members/:memberId/history", wrapper.GetMemberHistory)
+	router.GET(options.BaseURL+"/api/v1/elections", wrapper.ListElections)
+	router.POST(options.BaseURL+"/api/v1/elections", wrapper.CreateElection)
+	router.GET(options.BaseURL+"/api/v1/elections/:electionId", wrapper.GetElection)
+	router.PATCH(options.BaseURL+"/api/v1/elections/:electionId", wrapper.UpdateElection)
+	router.PUT(options.BaseURL+"/api/v1/elections/:electionId/officials", wrapper.SetElectionOfficials)
+	router.POST(options.BaseURL+"/api/v1/elections/:electionId/transition", wrapper.TransitionElection)
+	router.GET(options.BaseURL+"/api/v1/elections/:electionId/roll", wrapper.GetElectionRoll)
+	router.POST(options.BaseURL+"/api/v1/elections/:electionId/roll", wrapper.FreezeElectionRoll)
+	router.POST(options.BaseURL+"/api/v1/elections/:electionId/contests", wrapper.CreateContest)
+	router.DELETE(options.BaseURL+"/api/v1/elections/:electionId/contests/:contestId", wrapper.DeleteContest)
+	router.PUT(options.BaseURL+"/api/v1/elections/:electionId/contests/:contestId", wrapper.UpdateContest)
+	router.POST(options.BaseURL+"/api/v1/elections/:electionId/contests/:contestId/candidates", wrapper.CreateCandidate)
+	router.DELETE(options.BaseURL+"/api/v1/elections/:electionId/contests/:contestId/candidates/:candidateId", wrapper.DeleteCandidate)
+	router.POST(options.BaseURL+"/api/v1/elections/:electionId/contests/:contestId/candidates/:candidateId/accept", wrapper.AcceptCandidacy)
+	router.POST(options.BaseURL+"/api/v1/elections/:electionId/contests/:contestId/nominations", wrapper.NominateCandidate)
+	router.POST(options.BaseURL+"/api/v1/elections/:electionId/contests/:contestId/ballot", wrapper.CastBallot)
+	router.PUT(options.BaseURL+"/api/v1/elections/:electionId/contests/:contestId/ballot", wrapper.ReplaceBallot)
+	router.POST(options.BaseURL+"/api/v1/elections/:electionId/contests/:contestId/receipt-check", wrapper.CheckReceipt)
+	router.GET(options.BaseURL+"/api/v1/elections/:electionId/contests/:contestId/results", wrapper.GetContestResults)
+	router.GET(options.BaseURL+"/api/v1/elections/:electionId/contests/:contestId/ballots", wrapper.ListPublishedBallots)
+	router.POST(options.BaseURL+"/api/v1/stripe/webhook", wrapper.DuesStripeWebhook)
+	router.GET(options.BaseURL+"/api/v1/me/dues", wrapper.DuesMe)
+	router.GET(options.BaseURL+"/api/v1/dues/plans", wrapper.DuesListPlans)
+	router.POST(options.BaseURL+"/api/v1/dues/plans", wrapper.DuesCreatePlan)
+	router.GET(options.BaseURL+"/api/v1/dues/plans/:planId/suggestion", wrapper.DuesSuggestion)
+	router.POST(options.BaseURL+"/api/v1/dues/checkout", wrapper.DuesCheckout)
+	router.POST(options.BaseURL+"/api/v1/dues/portal", wrapper.DuesPortal)
+	router.GET(options.BaseURL+"/api/v1/members/:memberId/standing", wrapper.DuesMemberStanding)
+	router.POST(options.BaseURL+"/api/v1/members/:memberId/waivers", wrapper.DuesGrantWaiver)
+	router.POST(options.BaseURL+"/api/v1/dues/waivers/:waiverId/revoke", wrapper.DuesRevokeWaiver)
+	router.GET(options.BaseURL+"/api/v1/chapters/:chapterId/standing", wrapper.DuesChapterStanding)
+	router.GET(options.BaseURL+"/api/v1/dues/reports/income", wrapper.DuesIncomeReport)
+	router.GET(options.BaseURL+"/api/v1/dues/reports/lapses", wrapper.DuesLapsesReport)
+	router.GET(options.BaseURL+"/api/v1/dues/reports/refunds", wrapper.DuesRefundsReport)
+	router.GET(options.BaseURL+"/api/v1/dues/reports/share", wrapper.DuesShareReport)
+	router.GET(options.BaseURL+"/api/v1/dues/reports/payouts", wrapper.DuesPayoutsReport)
+	router.GET(options.BaseURL+"/api/v1/dues/payouts/:payoutId", wrapper.DuesGetPayout)
+	router.POST(options.BaseURL+"/api/v1/dues/deposits", wrapper.DuesAddDeposits)
 }
 
 type ProblemApplicationProblemPlusJSONResponse Problem
@@ -1218,6 +3594,1508 @@ func (response ImportMembersdefaultApplicationProblemPlusJSONResponse) VisitImpo
 	return err
 }
 
+type DuesChapterStandingRequestObject struct {
+	ChapterId ChapterId `json:"chapterId"`
+	Params    DuesChapterStandingParams
+}
+
+type DuesChapterStandingResponseObject interface {
+	VisitDuesChapterStandingResponse(w http.ResponseWriter) error
+}
+
+type DuesChapterStanding200JSONResponse struct {
+	Items []DuesRosterStanding `json:"items"`
+	On    openapi_types.Date   `json:"on"`
+}
+
+func (response DuesChapterStanding200JSONResponse) VisitDuesChapterStandingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesChapterStandingdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DuesChapterStandingdefaultApplicationProblemPlusJSONResponse) VisitDuesChapterStandingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesCheckoutRequestObject struct {
+	Body *DuesCheckoutJSONRequestBody
+}
+
+type DuesCheckoutResponseObject interface {
+	VisitDuesCheckoutResponse(w http.ResponseWriter) error
+}
+
+type DuesCheckout201JSONResponse DuesRedirect
+
+func (response DuesCheckout201JSONResponse) VisitDuesCheckoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesCheckoutdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DuesCheckoutdefaultApplicationProblemPlusJSONResponse) VisitDuesCheckoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesAddDepositsRequestObject struct {
+	JSONBody *DuesAddDepositsJSONRequestBody
+	Body     io.Reader
+}
+
+type DuesAddDepositsResponseObject interface {
+	VisitDuesAddDepositsResponse(w http.ResponseWriter) error
+}
+
+type DuesAddDeposits200JSONResponse struct {
+	Items []DuesDeposit `json:"items"`
+}
+
+func (response DuesAddDeposits200JSONResponse) VisitDuesAddDepositsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesAddDepositsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DuesAddDepositsdefaultApplicationProblemPlusJSONResponse) VisitDuesAddDepositsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesGetPayoutRequestObject struct {
+	PayoutId string `json:"payoutId"`
+}
+
+type DuesGetPayoutResponseObject interface {
+	VisitDuesGetPayoutResponse(w http.ResponseWriter) error
+}
+
+type DuesGetPayout200JSONResponse DuesPayout
+
+func (response DuesGetPayout200JSONResponse) VisitDuesGetPayoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesGetPayoutdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DuesGetPayoutdefaultApplicationProblemPlusJSONResponse) VisitDuesGetPayoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesListPlansRequestObject struct {
+	Params DuesListPlansParams
+}
+
+type DuesListPlansResponseObject interface {
+	VisitDuesListPlansResponse(w http.ResponseWriter) error
+}
+
+type DuesListPlans200JSONResponse struct {
+	Items []DuesPlan `json:"items"`
+}
+
+func (response DuesListPlans200JSONResponse) VisitDuesListPlansResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesListPlansdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DuesListPlansdefaultApplicationProblemPlusJSONResponse) VisitDuesListPlansResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesCreatePlanRequestObject struct {
+	Body *DuesCreatePlanJSONRequestBody
+}
+
+type DuesCreatePlanResponseObject interface {
+	VisitDuesCreatePlanResponse(w http.ResponseWriter) error
+}
+
+type DuesCreatePlan201JSONResponse DuesPlan
+
+func (response DuesCreatePlan201JSONResponse) VisitDuesCreatePlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesCreatePlandefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DuesCreatePlandefaultApplicationProblemPlusJSONResponse) VisitDuesCreatePlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesSuggestionRequestObject struct {
+	PlanId openapi_types.UUID `json:"planId"`
+	Params DuesSuggestionParams
+}
+
+type DuesSuggestionResponseObject interface {
+	VisitDuesSuggestionResponse(w http.ResponseWriter) error
+}
+
+type DuesSuggestion200JSONResponse DuesSuggestion
+
+func (response DuesSuggestion200JSONResponse) VisitDuesSuggestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesSuggestiondefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DuesSuggestiondefaultApplicationProblemPlusJSONResponse) VisitDuesSuggestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesPortalRequestObject struct {
+	Body *DuesPortalJSONRequestBody
+}
+
+type DuesPortalResponseObject interface {
+	VisitDuesPortalResponse(w http.ResponseWriter) error
+}
+
+type DuesPortal201JSONResponse DuesRedirect
+
+func (response DuesPortal201JSONResponse) VisitDuesPortalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesPortaldefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DuesPortaldefaultApplicationProblemPlusJSONResponse) VisitDuesPortalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesIncomeReportRequestObject struct {
+	Params DuesIncomeReportParams
+}
+
+type DuesIncomeReportResponseObject interface {
+	VisitDuesIncomeReportResponse(w http.ResponseWriter) error
+}
+
+type DuesIncomeReport200JSONResponse struct {
+	Items []DuesIncomeRow `json:"items"`
+}
+
+func (response DuesIncomeReport200JSONResponse) VisitDuesIncomeReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesIncomeReport200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response DuesIncomeReport200TextcsvResponse) VisitDuesIncomeReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DuesIncomeReportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DuesIncomeReportdefaultApplicationProblemPlusJSONResponse) VisitDuesIncomeReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesLapsesReportRequestObject struct {
+	Params DuesLapsesReportParams
+}
+
+type DuesLapsesReportResponseObject interface {
+	VisitDuesLapsesReportResponse(w http.ResponseWriter) error
+}
+
+type DuesLapsesReport200JSONResponse struct {
+	Items []DuesLapseRow `json:"items"`
+}
+
+func (response DuesLapsesReport200JSONResponse) VisitDuesLapsesReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesLapsesReport200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response DuesLapsesReport200TextcsvResponse) VisitDuesLapsesReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DuesLapsesReportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DuesLapsesReportdefaultApplicationProblemPlusJSONResponse) VisitDuesLapsesReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesPayoutsReportRequestObject struct {
+	Params DuesPayoutsReportParams
+}
+
+type DuesPayoutsReportResponseObject interface {
+	VisitDuesPayoutsReportResponse(w http.ResponseWriter) error
+}
+
+type DuesPayoutsReport200JSONResponse struct {
+	Items []DuesPayout `json:"items"`
+}
+
+func (response DuesPayoutsReport200JSONResponse) VisitDuesPayoutsReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesPayoutsReport200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response DuesPayoutsReport200TextcsvResponse) VisitDuesPayoutsReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DuesPayoutsReportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DuesPayoutsReportdefaultApplicationProblemPlusJSONResponse) VisitDuesPayoutsReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesRefundsReportRequestObject struct {
+	Params DuesRefundsReportParams
+}
+
+type DuesRefundsReportResponseObject interface {
+	VisitDuesRefundsReportResponse(w http.ResponseWriter) error
+}
+
+type DuesRefundsReport200JSONResponse struct {
+	Items []DuesLedgerRow `json:"items"`
+}
+
+func (response DuesRefundsReport200JSONResponse) VisitDuesRefundsReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesRefundsReport200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response DuesRefundsReport200TextcsvResponse) VisitDuesRefundsReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DuesRefundsReportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DuesRefundsReportdefaultApplicationProblemPlusJSONResponse) VisitDuesRefundsReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesShareReportRequestObject struct {
+	Params DuesShareReportParams
+}
+
+type DuesShareReportResponseObject interface {
+	VisitDuesShareReportResponse(w http.ResponseWriter) error
+}
+
+type DuesShareReport200JSONResponse DuesShareReport
+
+func (response DuesShareReport200JSONResponse) VisitDuesShareReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesShareReport200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response DuesShareReport200TextcsvResponse) VisitDuesShareReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DuesShareReportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DuesShareReportdefaultApplicationProblemPlusJSONResponse) VisitDuesShareReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesRevokeWaiverRequestObject struct {
+	WaiverId openapi_types.UUID `json:"waiverId"`
+}
+
+type DuesRevokeWaiverResponseObject interface {
+	VisitDuesRevokeWaiverResponse(w http.ResponseWriter) error
+}
+
+type DuesRevokeWaiver200JSONResponse DuesWaiver
+
+func (response DuesRevokeWaiver200JSONResponse) VisitDuesRevokeWaiverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesRevokeWaiverdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DuesRevokeWaiverdefaultApplicationProblemPlusJSONResponse) VisitDuesRevokeWaiverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListElectionsRequestObject struct {
+}
+
+type ListElectionsResponseObject interface {
+	VisitListElectionsResponse(w http.ResponseWriter) error
+}
+
+type ListElections200JSONResponse struct {
+	Items []Election `json:"items"`
+}
+
+func (response ListElections200JSONResponse) VisitListElectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListElectionsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListElectionsdefaultApplicationProblemPlusJSONResponse) VisitListElectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateElectionRequestObject struct {
+	Body *CreateElectionJSONRequestBody
+}
+
+type CreateElectionResponseObject interface {
+	VisitCreateElectionResponse(w http.ResponseWriter) error
+}
+
+type CreateElection201JSONResponse Election
+
+func (response CreateElection201JSONResponse) VisitCreateElectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateElectiondefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateElectiondefaultApplicationProblemPlusJSONResponse) VisitCreateElectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetElectionRequestObject struct {
+	ElectionId ElectionId `json:"electionId"`
+}
+
+type GetElectionResponseObject interface {
+	VisitGetElectionResponse(w http.ResponseWriter) error
+}
+
+type GetElection200JSONResponse Election
+
+func (response GetElection200JSONResponse) VisitGetElectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetElectiondefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetElectiondefaultApplicationProblemPlusJSONResponse) VisitGetElectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateElectionRequestObject struct {
+	ElectionId ElectionId `json:"electionId"`
+	Body       *UpdateElectionJSONRequestBody
+}
+
+type UpdateElectionResponseObject interface {
+	VisitUpdateElectionResponse(w http.ResponseWriter) error
+}
+
+type UpdateElection200JSONResponse Election
+
+func (response UpdateElection200JSONResponse) VisitUpdateElectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateElectiondefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UpdateElectiondefaultApplicationProblemPlusJSONResponse) VisitUpdateElectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateContestRequestObject struct {
+	ElectionId ElectionId `json:"electionId"`
+	Body       *CreateContestJSONRequestBody
+}
+
+type CreateContestResponseObject interface {
+	VisitCreateContestResponse(w http.ResponseWriter) error
+}
+
+type CreateContest201JSONResponse ElectionContest
+
+func (response CreateContest201JSONResponse) VisitCreateContestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateContestdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateContestdefaultApplicationProblemPlusJSONResponse) VisitCreateContestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteContestRequestObject struct {
+	ElectionId ElectionId `json:"electionId"`
+	ContestId  ContestId  `json:"contestId"`
+}
+
+type DeleteContestResponseObject interface {
+	VisitDeleteContestResponse(w http.ResponseWriter) error
+}
+
+type DeleteContest204Response struct {
+}
+
+func (response DeleteContest204Response) VisitDeleteContestResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteContestdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteContestdefaultApplicationProblemPlusJSONResponse) VisitDeleteContestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContestRequestObject struct {
+	ElectionId ElectionId `json:"electionId"`
+	ContestId  ContestId  `json:"contestId"`
+	Body       *UpdateContestJSONRequestBody
+}
+
+type UpdateContestResponseObject interface {
+	VisitUpdateContestResponse(w http.ResponseWriter) error
+}
+
+type UpdateContest200JSONResponse ElectionContest
+
+func (response UpdateContest200JSONResponse) VisitUpdateContestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContestdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UpdateContestdefaultApplicationProblemPlusJSONResponse) VisitUpdateContestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CastBallotRequestObject struct {
+	ElectionId ElectionId `json:"electionId"`
+	ContestId  ContestId  `json:"contestId"`
+	Body       *CastBallotJSONRequestBody
+}
+
+type CastBallotResponseObject interface {
+	VisitCastBallotResponse(w http.ResponseWriter) error
+}
+
+type CastBallot201JSONResponse BallotReceipt
+
+func (response CastBallot201JSONResponse) VisitCastBallotResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CastBallotdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CastBallotdefaultApplicationProblemPlusJSONResponse) VisitCastBallotResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceBallotRequestObject struct {
+	ElectionId ElectionId `json:"electionId"`
+	ContestId  ContestId  `json:"contestId"`
+	Body       *ReplaceBallotJSONRequestBody
+}
+
+type ReplaceBallotResponseObject interface {
+	VisitReplaceBallotResponse(w http.ResponseWriter) error
+}
+
+type ReplaceBallot200JSONResponse BallotReceipt
+
+func (response ReplaceBallot200JSONResponse) VisitReplaceBallotResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceBallotdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ReplaceBallotdefaultApplicationProblemPlusJSONResponse) VisitReplaceBallotResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPublishedBallotsRequestObject struct {
+	ElectionId ElectionId `json:"electionId"`
+	ContestId  ContestId  `json:"contestId"`
+	Params     ListPublishedBallotsParams
+}
+
+type ListPublishedBallotsResponseObject interface {
+	VisitListPublishedBallotsResponse(w http.ResponseWriter) error
+}
+
+type ListPublishedBallots200JSONResponse struct {
+	Items []PublishedBallot `json:"items"`
+}
+
+func (response ListPublishedBallots200JSONResponse) VisitListPublishedBallotsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPublishedBallots200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListPublishedBallots200TextcsvResponse) VisitListPublishedBallotsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListPublishedBallots200TextxBltResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListPublishedBallots200TextxBltResponse) VisitListPublishedBallotsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/x-blt")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListPublishedBallotsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListPublishedBallotsdefaultApplicationProblemPlusJSONResponse) VisitListPublishedBallotsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCandidateRequestObject struct {
+	ElectionId ElectionId `json:"electionId"`
+	ContestId  ContestId  `json:"contestId"`
+	Body       *CreateCandidateJSONRequestBody
+}
+
+type CreateCandidateResponseObject interface {
+	VisitCreateCandidateResponse(w http.ResponseWriter) error
+}
+
+type CreateCandidate201JSONResponse ElectionCandidate
+
+func (response CreateCandidate201JSONResponse) VisitCreateCandidateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCandidatedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateCandidatedefaultApplicationProblemPlusJSONResponse) VisitCreateCandidateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCandidateRequestObject struct {
+	ElectionId  ElectionId  `json:"electionId"`
+	ContestId   ContestId   `json:"contestId"`
+	CandidateId CandidateId `json:"candidateId"`
+}
+
+type DeleteCandidateResponseObject interface {
+	VisitDeleteCandidateResponse(w http.ResponseWriter) error
+}
+
+type DeleteCandidate204Response struct {
+}
+
+func (response DeleteCandidate204Response) VisitDeleteCandidateResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteCandidatedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteCandidatedefaultApplicationProblemPlusJSONResponse) VisitDeleteCandidateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptCandidacyRequestObject struct {
+	ElectionId  ElectionId  `json:"electionId"`
+	ContestId   ContestId   `json:"contestId"`
+	CandidateId CandidateId `json:"candidateId"`
+	Body        *AcceptCandidacyJSONRequestBody
+}
+
+type AcceptCandidacyResponseObject interface {
+	VisitAcceptCandidacyResponse(w http.ResponseWriter) error
+}
+
+type AcceptCandidacy200JSONResponse ElectionCandidate
+
+func (response AcceptCandidacy200JSONResponse) VisitAcceptCandidacyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptCandidacydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AcceptCandidacydefaultApplicationProblemPlusJSONResponse) VisitAcceptCandidacyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type NominateCandidateRequestObject struct {
+	ElectionId ElectionId `json:"electionId"`
+	ContestId  ContestId  `json:"contestId"`
+	Body       *NominateCandidateJSONRequestBody
+}
+
+type NominateCandidateResponseObject interface {
+	VisitNominateCandidateResponse(w http.ResponseWriter) error
+}
+
+type NominateCandidate200JSONResponse ElectionCandidate
+
+func (response NominateCandidate200JSONResponse) VisitNominateCandidateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type NominateCandidatedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response NominateCandidatedefaultApplicationProblemPlusJSONResponse) VisitNominateCandidateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckReceiptRequestObject struct {
+	ElectionId ElectionId `json:"electionId"`
+	ContestId  ContestId  `json:"contestId"`
+	Body       *CheckReceiptJSONRequestBody
+}
+
+type CheckReceiptResponseObject interface {
+	VisitCheckReceiptResponse(w http.ResponseWriter) error
+}
+
+type CheckReceipt200JSONResponse ReceiptCheck
+
+func (response CheckReceipt200JSONResponse) VisitCheckReceiptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckReceiptdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CheckReceiptdefaultApplicationProblemPlusJSONResponse) VisitCheckReceiptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetContestResultsRequestObject struct {
+	ElectionId ElectionId `json:"electionId"`
+	ContestId  ContestId  `json:"contestId"`
+}
+
+type GetContestResultsResponseObject interface {
+	VisitGetContestResultsResponse(w http.ResponseWriter) error
+}
+
+type GetContestResults200JSONResponse ContestResult
+
+func (response GetContestResults200JSONResponse) VisitGetContestResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetContestResultsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetContestResultsdefaultApplicationProblemPlusJSONResponse) VisitGetContestResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetElectionOfficialsRequestObject struct {
+	ElectionId ElectionId `json:"electionId"`
+	Body       *SetElectionOfficialsJSONRequestBody
+}
+
+type SetElectionOfficialsResponseObject interface {
+	VisitSetElectionOfficialsResponse(w http.ResponseWriter) error
+}
+
+type SetElectionOfficials200JSONResponse Election
+
+func (response SetElectionOfficials200JSONResponse) VisitSetElectionOfficialsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetElectionOfficialsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SetElectionOfficialsdefaultApplicationProblemPlusJSONResponse) VisitSetElectionOfficialsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetElectionRollRequestObject struct {
+	ElectionId ElectionId `json:"electionId"`
+}
+
+type GetElectionRollResponseObject interface {
+	VisitGetElectionRollResponse(w http.ResponseWriter) error
+}
+
+type GetElectionRoll200JSONResponse struct {
+	Items []ElectionRollEntry `json:"items"`
+}
+
+func (response GetElectionRoll200JSONResponse) VisitGetElectionRollResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetElectionRolldefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetElectionRolldefaultApplicationProblemPlusJSONResponse) VisitGetElectionRollResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FreezeElectionRollRequestObject struct {
+	ElectionId ElectionId `json:"electionId"`
+}
+
+type FreezeElectionRollResponseObject interface {
+	VisitFreezeElectionRollResponse(w http.ResponseWriter) error
+}
+
+type FreezeElectionRoll200JSONResponse Election
+
+func (response FreezeElectionRoll200JSONResponse) VisitFreezeElectionRollResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FreezeElectionRolldefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response FreezeElectionRolldefaultApplicationProblemPlusJSONResponse) VisitFreezeElectionRollResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransitionElectionRequestObject struct {
+	ElectionId ElectionId `json:"electionId"`
+	Body       *TransitionElectionJSONRequestBody
+}
+
+type TransitionElectionResponseObject interface {
+	VisitTransitionElectionResponse(w http.ResponseWriter) error
+}
+
+type TransitionElection200JSONResponse Election
+
+func (response TransitionElection200JSONResponse) VisitTransitionElectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransitionElectiondefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response TransitionElectiondefaultApplicationProblemPlusJSONResponse) VisitTransitionElectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetMeRequestObject struct {
 }
 
@@ -1245,6 +5123,44 @@ type GetMedefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetMedefaultApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesMeRequestObject struct {
+}
+
+type DuesMeResponseObject interface {
+	VisitDuesMeResponse(w http.ResponseWriter) error
+}
+
+type DuesMe200JSONResponse DuesMe
+
+func (response DuesMe200JSONResponse) VisitDuesMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesMedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DuesMedefaultApplicationProblemPlusJSONResponse) VisitDuesMeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -1416,6 +5332,127 @@ func (response GetMemberHistorydefaultApplicationProblemPlusJSONResponse) VisitG
 	return err
 }
 
+type DuesMemberStandingRequestObject struct {
+	MemberId MemberId `json:"memberId"`
+	Params   DuesMemberStandingParams
+}
+
+type DuesMemberStandingResponseObject interface {
+	VisitDuesMemberStandingResponse(w http.ResponseWriter) error
+}
+
+type DuesMemberStanding200JSONResponse DuesStanding
+
+func (response DuesMemberStanding200JSONResponse) VisitDuesMemberStandingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesMemberStandingdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DuesMemberStandingdefaultApplicationProblemPlusJSONResponse) VisitDuesMemberStandingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesGrantWaiverRequestObject struct {
+	MemberId MemberId `json:"memberId"`
+	Body     *DuesGrantWaiverJSONRequestBody
+}
+
+type DuesGrantWaiverResponseObject interface {
+	VisitDuesGrantWaiverResponse(w http.ResponseWriter) error
+}
+
+type DuesGrantWaiver201JSONResponse DuesWaiver
+
+func (response DuesGrantWaiver201JSONResponse) VisitDuesGrantWaiverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesGrantWaiverdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DuesGrantWaiverdefaultApplicationProblemPlusJSONResponse) VisitDuesGrantWaiverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesStripeWebhookRequestObject struct {
+	Params      DuesStripeWebhookParams
+	ContentType string
+	Body        io.Reader
+}
+
+type DuesStripeWebhookResponseObject interface {
+	VisitDuesStripeWebhookResponse(w http.ResponseWriter) error
+}
+
+type DuesStripeWebhook200JSONResponse DuesWebhookAck
+
+func (response DuesStripeWebhook200JSONResponse) VisitDuesStripeWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesStripeWebhookdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DuesStripeWebhookdefaultApplicationProblemPlusJSONResponse) VisitDuesStripeWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetHealthzRequestObject struct {
 }
 
@@ -1503,9 +5540,114 @@ type StrictServerInterface interface {
 	// ImportMembers Import a roster CSV (roster write permission)
 	// (POST /api/v1/chapters/{chapterId}/members/import)
 	ImportMembers(ctx context.Context, request ImportMembersRequestObject) (ImportMembersResponseObject, error)
+	// DuesChapterStanding Every member of the chapter with their standing on a date (roster or ledger readers)
+	// (GET /api/v1/chapters/{chapterId}/standing)
+	DuesChapterStanding(ctx context.Context, request DuesChapterStandingRequestObject) (DuesChapterStandingResponseObject, error)
+	// DuesCheckout Start a Stripe Checkout subscription for the signed-in member (409 when payments are not configured)
+	// (POST /api/v1/dues/checkout)
+	DuesCheckout(ctx context.Context, request DuesCheckoutRequestObject) (DuesCheckoutResponseObject, error)
+	// DuesAddDeposits Enter bank deposits (JSON) or import a bank CSV (date, amount, reference); they are matched to payouts
+	// (POST /api/v1/dues/deposits)
+	DuesAddDeposits(ctx context.Context, request DuesAddDepositsRequestObject) (DuesAddDepositsResponseObject, error)
+	// DuesGetPayout One payout with all its balance transactions
+	// (GET /api/v1/dues/payouts/{payoutId})
+	DuesGetPayout(ctx context.Context, request DuesGetPayoutRequestObject) (DuesGetPayoutResponseObject, error)
+	// DuesListPlans Dues plans on offer (any member)
+	// (GET /api/v1/dues/plans)
+	DuesListPlans(ctx context.Context, request DuesListPlansRequestObject) (DuesListPlansResponseObject, error)
+	// DuesCreatePlan Add a dues plan (national admins)
+	// (POST /api/v1/dues/plans)
+	DuesCreatePlan(ctx context.Context, request DuesCreatePlanRequestObject) (DuesCreatePlanResponseObject, error)
+	// DuesSuggestion The plan's income-based suggested amount
+	// (GET /api/v1/dues/plans/{planId}/suggestion)
+	DuesSuggestion(ctx context.Context, request DuesSuggestionRequestObject) (DuesSuggestionResponseObject, error)
+	// DuesPortal A Stripe customer portal link to change or cancel the subscription
+	// (POST /api/v1/dues/portal)
+	DuesPortal(ctx context.Context, request DuesPortalRequestObject) (DuesPortalResponseObject, error)
+	// DuesIncomeReport Monthly dues income by chapter (ledger readers; chapter treasurers see their chapter)
+	// (GET /api/v1/dues/reports/income)
+	DuesIncomeReport(ctx context.Context, request DuesIncomeReportRequestObject) (DuesIncomeReportResponseObject, error)
+	// DuesLapsesReport Members lapsed, and members whose coverage ends within N days
+	// (GET /api/v1/dues/reports/lapses)
+	DuesLapsesReport(ctx context.Context, request DuesLapsesReportRequestObject) (DuesLapsesReportResponseObject, error)
+	// DuesPayoutsReport Payout reconciliation (national treasurer and admins); differences list their transactions
+	// (GET /api/v1/dues/reports/payouts)
+	DuesPayoutsReport(ctx context.Context, request DuesPayoutsReportRequestObject) (DuesPayoutsReportResponseObject, error)
+	// DuesRefundsReport Refunds, disputes (with their fees) and dispute reversals
+	// (GET /api/v1/dues/reports/refunds)
+	DuesRefundsReport(ctx context.Context, request DuesRefundsReportRequestObject) (DuesRefundsReportResponseObject, error)
+	// DuesShareReport The chapters' dues share for a quarter, with its inputs
+	// (GET /api/v1/dues/reports/share)
+	DuesShareReport(ctx context.Context, request DuesShareReportRequestObject) (DuesShareReportResponseObject, error)
+	// DuesRevokeWaiver Revoke a waiver from today (roster write permission in the member's chapter)
+	// (POST /api/v1/dues/waivers/{waiverId}/revoke)
+	DuesRevokeWaiver(ctx context.Context, request DuesRevokeWaiverRequestObject) (DuesRevokeWaiverResponseObject, error)
+	// ListElections Elections the caller may see (their chapter's and national ones once out of draft; those they manage or are an official of)
+	// (GET /api/v1/elections)
+	ListElections(ctx context.Context, request ListElectionsRequestObject) (ListElectionsResponseObject, error)
+	// CreateElection Create a draft election and its committee (elections.manage in the chapter; national admin for a national election)
+	// (POST /api/v1/elections)
+	CreateElection(ctx context.Context, request CreateElectionRequestObject) (CreateElectionResponseObject, error)
+	// GetElection An election with the contests the caller may see
+	// (GET /api/v1/elections/{electionId})
+	GetElection(ctx context.Context, request GetElectionRequestObject) (GetElectionResponseObject, error)
+	// UpdateElection Change an election's rules before voting opens (officials)
+	// (PATCH /api/v1/elections/{electionId})
+	UpdateElection(ctx context.Context, request UpdateElectionRequestObject) (UpdateElectionResponseObject, error)
+	// CreateContest Add a contest before voting opens (officials)
+	// (POST /api/v1/elections/{electionId}/contests)
+	CreateContest(ctx context.Context, request CreateContestRequestObject) (CreateContestResponseObject, error)
+	// DeleteContest Remove a contest before voting opens (officials)
+	// (DELETE /api/v1/elections/{electionId}/contests/{contestId})
+	DeleteContest(ctx context.Context, request DeleteContestRequestObject) (DeleteContestResponseObject, error)
+	// UpdateContest Replace a contest's definition before voting opens (officials; the method cannot change)
+	// (PUT /api/v1/elections/{electionId}/contests/{contestId})
+	UpdateContest(ctx context.Context, request UpdateContestRequestObject) (UpdateContestResponseObject, error)
+	// CastBallot Cast your ballot (once per contest; 409 when you have already voted)
+	// (POST /api/v1/elections/{electionId}/contests/{contestId}/ballot)
+	CastBallot(ctx context.Context, request CastBallotRequestObject) (CastBallotResponseObject, error)
+	// ReplaceBallot Replace your ballot with its receipt before close, when the election allows it
+	// (PUT /api/v1/elections/{electionId}/contests/{contestId}/ballot)
+	ReplaceBallot(ctx context.Context, request ReplaceBallotRequestObject) (ReplaceBallotResponseObject, error)
+	// ListPublishedBallots A closed contest's anonymised ballots in JSON, CSV or BLT, each carrying the hash of its receipt
+	// (GET /api/v1/elections/{electionId}/contests/{contestId}/ballots)
+	ListPublishedBallots(ctx context.Context, request ListPublishedBallotsRequestObject) (ListPublishedBallotsResponseObject, error)
+	// CreateCandidate Add a candidate (a member) or an option before voting opens (officials; an official cannot stand)
+	// (POST /api/v1/elections/{electionId}/contests/{contestId}/candidates)
+	CreateCandidate(ctx context.Context, request CreateCandidateRequestObject) (CreateCandidateResponseObject, error)
+	// DeleteCandidate Remove a candidate or option before voting opens (officials)
+	// (DELETE /api/v1/elections/{electionId}/contests/{contestId}/candidates/{candidateId})
+	DeleteCandidate(ctx context.Context, request DeleteCandidateRequestObject) (DeleteCandidateResponseObject, error)
+	// AcceptCandidacy The candidate accepts their nomination and sets their statement
+	// (POST /api/v1/elections/{electionId}/contests/{contestId}/candidates/{candidateId}/accept)
+	AcceptCandidacy(ctx context.Context, request AcceptCandidacyRequestObject) (AcceptCandidacyResponseObject, error)
+	// NominateCandidate Nominate a member (yourself included) while nominations are open
+	// (POST /api/v1/elections/{electionId}/contests/{contestId}/nominations)
+	NominateCandidate(ctx context.Context, request NominateCandidateRequestObject) (NominateCandidateResponseObject, error)
+	// CheckReceipt Check a receipt (POST, so the receipt stays out of URLs and logs); stored while open, the counted ballot after close
+	// (POST /api/v1/elections/{electionId}/contests/{contestId}/receipt-check)
+	CheckReceipt(ctx context.Context, request CheckReceiptRequestObject) (CheckReceiptResponseObject, error)
+	// GetContestResults A closed contest's result (published at close, provisional until certified)
+	// (GET /api/v1/elections/{electionId}/contests/{contestId}/results)
+	GetContestResults(ctx context.Context, request GetContestResultsRequestObject) (GetContestResultsResponseObject, error)
+	// SetElectionOfficials Replace the election committee (whoever may create the election); a candidate or nominee is refused
+	// (PUT /api/v1/elections/{electionId}/officials)
+	SetElectionOfficials(ctx context.Context, request SetElectionOfficialsRequestObject) (SetElectionOfficialsResponseObject, error)
+	// GetElectionRoll The frozen voter roll, names and chapters only (officials and candidates; audited)
+	// (GET /api/v1/elections/{electionId}/roll)
+	GetElectionRoll(ctx context.Context, request GetElectionRollRequestObject) (GetElectionRollResponseObject, error)
+	// FreezeElectionRoll Freeze (or freeze again, before voting opens) the voter roll at the record date (officials)
+	// (POST /api/v1/elections/{electionId}/roll)
+	FreezeElectionRoll(ctx context.Context, request FreezeElectionRollRequestObject) (FreezeElectionRollResponseObject, error)
+	// TransitionElection Move the election through its life cycle, officials only (draft, nominations, open, closed, certified)
+	// (POST /api/v1/elections/{electionId}/transition)
+	TransitionElection(ctx context.Context, request TransitionElectionRequestObject) (TransitionElectionResponseObject, error)
 	// GetMe The signed-in member, with their roles
 	// (GET /api/v1/me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
+	// DuesMe The signed-in member's standing, history, waivers and subscriptions
+	// (GET /api/v1/me/dues)
+	DuesMe(ctx context.Context, request DuesMeRequestObject) (DuesMeResponseObject, error)
 	// GetMember Read a member (the member, their chapter's officers with the roster permission, national admins)
 	// (GET /api/v1/members/{memberId})
 	GetMember(ctx context.Context, request GetMemberRequestObject) (GetMemberResponseObject, error)
@@ -1518,6 +5660,15 @@ type StrictServerInterface interface {
 	// GetMemberHistory The member's status history, oldest first
 	// (GET /api/v1/members/{memberId}/history)
 	GetMemberHistory(ctx context.Context, request GetMemberHistoryRequestObject) (GetMemberHistoryResponseObject, error)
+	// DuesMemberStanding A member's standing on a date, with its history (the member, roster or ledger readers, national admins)
+	// (GET /api/v1/members/{memberId}/standing)
+	DuesMemberStanding(ctx context.Context, request DuesMemberStandingRequestObject) (DuesMemberStandingResponseObject, error)
+	// DuesGrantWaiver Waive a member's dues (roster write permission in the member's chapter)
+	// (POST /api/v1/members/{memberId}/waivers)
+	DuesGrantWaiver(ctx context.Context, request DuesGrantWaiverRequestObject) (DuesGrantWaiverResponseObject, error)
+	// DuesStripeWebhook Stripe webhook endpoint (authenticated by the Stripe signature, not a bearer token)
+	// (POST /api/v1/stripe/webhook)
+	DuesStripeWebhook(ctx context.Context, request DuesStripeWebhookRequestObject) (DuesStripeWebhookResponseObject, error)
 	// GetHealthz Liveness probe
 	// (GET /healthz)
 	GetHealthz(ctx context.Context, request GetHealthzRequestObject) (GetHealthzResponseObject, error)
@@ -1892,6 +6043,1189 @@ func (sh *strictHandler) ImportMembers(ctx *gin.Context, chapterId ChapterId, pa
 	}
 }
 
+// DuesChapterStanding operation middleware
+func (sh *strictHandler) DuesChapterStanding(ctx *gin.Context, chapterId ChapterId, params DuesChapterStandingParams) {
+	var request DuesChapterStandingRequestObject
+
+	request.ChapterId = chapterId
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DuesChapterStanding(ctx, request.(DuesChapterStandingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DuesChapterStanding")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DuesChapterStandingResponseObject); ok {
+		if err := validResponse.VisitDuesChapterStandingResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DuesCheckout operation middleware
+func (sh *strictHandler) DuesCheckout(ctx *gin.Context) {
+	var request DuesCheckoutRequestObject
+
+	var body DuesCheckoutJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DuesCheckout(ctx, request.(DuesCheckoutRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DuesCheckout")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DuesCheckoutResponseObject); ok {
+		if err := validResponse.VisitDuesCheckoutResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DuesAddDeposits operation middleware
+func (sh *strictHandler) DuesAddDeposits(ctx *gin.Context) {
+	var request DuesAddDepositsRequestObject
+
+	if strings.HasPrefix(ctx.GetHeader("Content-Type"), "application/json") {
+
+		var body DuesAddDepositsJSONRequestBody
+		var err error
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = ctx.ShouldBindJSON(&body)
+		} else if binding.Validator != nil {
+			// ShouldBindJSON runs the struct validator after decoding; keep that.
+			err = binding.Validator.ValidateStruct(&body)
+		}
+		if err != nil {
+			sh.options.RequestErrorHandlerFunc(ctx, err)
+			return
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.GetHeader("Content-Type"), "text/csv") {
+		request.Body = ctx.Request.Body
+	}
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DuesAddDeposits(ctx, request.(DuesAddDepositsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DuesAddDeposits")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DuesAddDepositsResponseObject); ok {
+		if err := validResponse.VisitDuesAddDepositsResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DuesGetPayout operation middleware
+func (sh *strictHandler) DuesGetPayout(ctx *gin.Context, payoutId string) {
+	var request DuesGetPayoutRequestObject
+
+	request.PayoutId = payoutId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DuesGetPayout(ctx, request.(DuesGetPayoutRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DuesGetPayout")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DuesGetPayoutResponseObject); ok {
+		if err := validResponse.VisitDuesGetPayoutResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DuesListPlans operation middleware
+func (sh *strictHandler) DuesListPlans(ctx *gin.Context, params DuesListPlansParams) {
+	var request DuesListPlansRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DuesListPlans(ctx, request.(DuesListPlansRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DuesListPlans")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DuesListPlansResponseObject); ok {
+		if err := validResponse.VisitDuesListPlansResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DuesCreatePlan operation middleware
+func (sh *strictHandler) DuesCreatePlan(ctx *gin.Context) {
+	var request DuesCreatePlanRequestObject
+
+	var body DuesCreatePlanJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DuesCreatePlan(ctx, request.(DuesCreatePlanRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DuesCreatePlan")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DuesCreatePlanResponseObject); ok {
+		if err := validResponse.VisitDuesCreatePlanResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DuesSuggestion operation middleware
+func (sh *strictHandler) DuesSuggestion(ctx *gin.Context, planId openapi_types.UUID, params DuesSuggestionParams) {
+	var request DuesSuggestionRequestObject
+
+	request.PlanId = planId
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DuesSuggestion(ctx, request.(DuesSuggestionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DuesSuggestion")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DuesSuggestionResponseObject); ok {
+		if err := validResponse.VisitDuesSuggestionResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DuesPortal operation middleware
+func (sh *strictHandler) DuesPortal(ctx *gin.Context) {
+	var request DuesPortalRequestObject
+
+	var body DuesPortalJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DuesPortal(ctx, request.(DuesPortalRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DuesPortal")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DuesPortalResponseObject); ok {
+		if err := validResponse.VisitDuesPortalResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DuesIncomeReport operation middleware
+func (sh *strictHandler) DuesIncomeReport(ctx *gin.Context, params DuesIncomeReportParams) {
+	var request DuesIncomeReportRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DuesIncomeReport(ctx, request.(DuesIncomeReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DuesIncomeReport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DuesIncomeReportResponseObject); ok {
+		if err := validResponse.VisitDuesIncomeReportResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DuesLapsesReport operation middleware
+func (sh *strictHandler) DuesLapsesReport(ctx *gin.Context, params DuesLapsesReportParams) {
+	var request DuesLapsesReportRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DuesLapsesReport(ctx, request.(DuesLapsesReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DuesLapsesReport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DuesLapsesReportResponseObject); ok {
+		if err := validResponse.VisitDuesLapsesReportResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DuesPayoutsReport operation middleware
+func (sh *strictHandler) DuesPayoutsReport(ctx *gin.Context, params DuesPayoutsReportParams) {
+	var request DuesPayoutsReportRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DuesPayoutsReport(ctx, request.(DuesPayoutsReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DuesPayoutsReport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DuesPayoutsReportResponseObject); ok {
+		if err := validResponse.VisitDuesPayoutsReportResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DuesRefundsReport operation middleware
+func (sh *strictHandler) DuesRefundsReport(ctx *gin.Context, params DuesRefundsReportParams) {
+	var request DuesRefundsReportRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DuesRefundsReport(ctx, request.(DuesRefundsReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DuesRefundsReport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DuesRefundsReportResponseObject); ok {
+		if err := validResponse.VisitDuesRefundsReportResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DuesShareReport operation middleware
+func (sh *strictHandler) DuesShareReport(ctx *gin.Context, params DuesShareReportParams) {
+	var request DuesShareReportRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DuesShareReport(ctx, request.(DuesShareReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DuesShareReport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DuesShareReportResponseObject); ok {
+		if err := validResponse.VisitDuesShareReportResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DuesRevokeWaiver operation middleware
+func (sh *strictHandler) DuesRevokeWaiver(ctx *gin.Context, waiverId openapi_types.UUID) {
+	var request DuesRevokeWaiverRequestObject
+
+	request.WaiverId = waiverId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DuesRevokeWaiver(ctx, request.(DuesRevokeWaiverRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DuesRevokeWaiver")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DuesRevokeWaiverResponseObject); ok {
+		if err := validResponse.VisitDuesRevokeWaiverResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListElections operation middleware
+func (sh *strictHandler) ListElections(ctx *gin.Context) {
+	var request ListElectionsRequestObject
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListElections(ctx, request.(ListElectionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListElections")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListElectionsResponseObject); ok {
+		if err := validResponse.VisitListElectionsResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateElection operation middleware
+func (sh *strictHandler) CreateElection(ctx *gin.Context) {
+	var request CreateElectionRequestObject
+
+	var body CreateElectionJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateElection(ctx, request.(CreateElectionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateElection")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(CreateElectionResponseObject); ok {
+		if err := validResponse.VisitCreateElectionResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetElection operation middleware
+func (sh *strictHandler) GetElection(ctx *gin.Context, electionId ElectionId) {
+	var request GetElectionRequestObject
+
+	request.ElectionId = electionId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetElection(ctx, request.(GetElectionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetElection")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetElectionResponseObject); ok {
+		if err := validResponse.VisitGetElectionResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateElection operation middleware
+func (sh *strictHandler) UpdateElection(ctx *gin.Context, electionId ElectionId) {
+	var request UpdateElectionRequestObject
+
+	request.ElectionId = electionId
+
+	var body UpdateElectionJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateElection(ctx, request.(UpdateElectionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateElection")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(UpdateElectionResponseObject); ok {
+		if err := validResponse.VisitUpdateElectionResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateContest operation middleware
+func (sh *strictHandler) CreateContest(ctx *gin.Context, electionId ElectionId) {
+	var request CreateContestRequestObject
+
+	request.ElectionId = electionId
+
+	var body CreateContestJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateContest(ctx, request.(CreateContestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateContest")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(CreateContestResponseObject); ok {
+		if err := validResponse.VisitCreateContestResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteContest operation middleware
+func (sh *strictHandler) DeleteContest(ctx *gin.Context, electionId ElectionId, contestId ContestId) {
+	var request DeleteContestRequestObject
+
+	request.ElectionId = electionId
+	request.ContestId = contestId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteContest(ctx, request.(DeleteContestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteContest")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DeleteContestResponseObject); ok {
+		if err := validResponse.VisitDeleteContestResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateContest operation middleware
+func (sh *strictHandler) UpdateContest(ctx *gin.Context, electionId ElectionId, contestId ContestId) {
+	var request UpdateContestRequestObject
+
+	request.ElectionId = electionId
+	request.ContestId = contestId
+
+	var body UpdateContestJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateContest(ctx, request.(UpdateContestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateContest")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(UpdateContestResponseObject); ok {
+		if err := validResponse.VisitUpdateContestResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CastBallot operation middleware
+func (sh *strictHandler) CastBallot(ctx *gin.Context, electionId ElectionId, contestId ContestId) {
+	var request CastBallotRequestObject
+
+	request.ElectionId = electionId
+	request.ContestId = contestId
+
+	var body CastBallotJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CastBallot(ctx, request.(CastBallotRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CastBallot")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(CastBallotResponseObject); ok {
+		if err := validResponse.VisitCastBallotResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ReplaceBallot operation middleware
+func (sh *strictHandler) ReplaceBallot(ctx *gin.Context, electionId ElectionId, contestId ContestId) {
+	var request ReplaceBallotRequestObject
+
+	request.ElectionId = electionId
+	request.ContestId = contestId
+
+	var body ReplaceBallotJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReplaceBallot(ctx, request.(ReplaceBallotRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReplaceBallot")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ReplaceBallotResponseObject); ok {
+		if err := validResponse.VisitReplaceBallotResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListPublishedBallots operation middleware
+func (sh *strictHandler) ListPublishedBallots(ctx *gin.Context, electionId ElectionId, contestId ContestId, params ListPublishedBallotsParams) {
+	var request ListPublishedBallotsRequestObject
+
+	request.ElectionId = electionId
+	request.ContestId = contestId
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPublishedBallots(ctx, request.(ListPublishedBallotsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPublishedBallots")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListPublishedBallotsResponseObject); ok {
+		if err := validResponse.VisitListPublishedBallotsResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateCandidate operation middleware
+func (sh *strictHandler) CreateCandidate(ctx *gin.Context, electionId ElectionId, contestId ContestId) {
+	var request CreateCandidateRequestObject
+
+	request.ElectionId = electionId
+	request.ContestId = contestId
+
+	var body CreateCandidateJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateCandidate(ctx, request.(CreateCandidateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateCandidate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(CreateCandidateResponseObject); ok {
+		if err := validResponse.VisitCreateCandidateResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteCandidate operation middleware
+func (sh *strictHandler) DeleteCandidate(ctx *gin.Context, electionId ElectionId, contestId ContestId, candidateId CandidateId) {
+	var request DeleteCandidateRequestObject
+
+	request.ElectionId = electionId
+	request.ContestId = contestId
+	request.CandidateId = candidateId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteCandidate(ctx, request.(DeleteCandidateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteCandidate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DeleteCandidateResponseObject); ok {
+		if err := validResponse.VisitDeleteCandidateResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AcceptCandidacy operation middleware
+func (sh *strictHandler) AcceptCandidacy(ctx *gin.Context, electionId ElectionId, contestId ContestId, candidateId CandidateId) {
+	var request AcceptCandidacyRequestObject
+
+	request.ElectionId = electionId
+	request.ContestId = contestId
+	request.CandidateId = candidateId
+
+	var body AcceptCandidacyJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AcceptCandidacy(ctx, request.(AcceptCandidacyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AcceptCandidacy")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(AcceptCandidacyResponseObject); ok {
+		if err := validResponse.VisitAcceptCandidacyResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// NominateCandidate operation middleware
+func (sh *strictHandler) NominateCandidate(ctx *gin.Context, electionId ElectionId, contestId ContestId) {
+	var request NominateCandidateRequestObject
+
+	request.ElectionId = electionId
+	request.ContestId = contestId
+
+	var body NominateCandidateJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.NominateCandidate(ctx, request.(NominateCandidateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "NominateCandidate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(NominateCandidateResponseObject); ok {
+		if err := validResponse.VisitNominateCandidateResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CheckReceipt operation middleware
+func (sh *strictHandler) CheckReceipt(ctx *gin.Context, electionId ElectionId, contestId ContestId) {
+	var request CheckReceiptRequestObject
+
+	request.ElectionId = electionId
+	request.ContestId = contestId
+
+	var body CheckReceiptJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CheckReceipt(ctx, request.(CheckReceiptRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CheckReceipt")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(CheckReceiptResponseObject); ok {
+		if err := validResponse.VisitCheckReceiptResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetContestResults operation middleware
+func (sh *strictHandler) GetContestResults(ctx *gin.Context, electionId ElectionId, contestId ContestId) {
+	var request GetContestResultsRequestObject
+
+	request.ElectionId = electionId
+	request.ContestId = contestId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetContestResults(ctx, request.(GetContestResultsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetContestResults")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetContestResultsResponseObject); ok {
+		if err := validResponse.VisitGetContestResultsResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SetElectionOfficials operation middleware
+func (sh *strictHandler) SetElectionOfficials(ctx *gin.Context, electionId ElectionId) {
+	var request SetElectionOfficialsRequestObject
+
+	request.ElectionId = electionId
+
+	var body SetElectionOfficialsJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SetElectionOfficials(ctx, request.(SetElectionOfficialsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetElectionOfficials")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(SetElectionOfficialsResponseObject); ok {
+		if err := validResponse.VisitSetElectionOfficialsResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetElectionRoll operation middleware
+func (sh *strictHandler) GetElectionRoll(ctx *gin.Context, electionId ElectionId) {
+	var request GetElectionRollRequestObject
+
+	request.ElectionId = electionId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetElectionRoll(ctx, request.(GetElectionRollRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetElectionRoll")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetElectionRollResponseObject); ok {
+		if err := validResponse.VisitGetElectionRollResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// FreezeElectionRoll operation middleware
+func (sh *strictHandler) FreezeElectionRoll(ctx *gin.Context, electionId ElectionId) {
+	var request FreezeElectionRollRequestObject
+
+	request.ElectionId = electionId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.FreezeElectionRoll(ctx, request.(FreezeElectionRollRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FreezeElectionRoll")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(FreezeElectionRollResponseObject); ok {
+		if err := validResponse.VisitFreezeElectionRollResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// TransitionElection operation middleware
+func (sh *strictHandler) TransitionElection(ctx *gin.Context, electionId ElectionId) {
+	var request TransitionElectionRequestObject
+
+	request.ElectionId = electionId
+
+	var body TransitionElectionJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.TransitionElection(ctx, request.(TransitionElectionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "TransitionElection")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(TransitionElectionResponseObject); ok {
+		if err := validResponse.VisitTransitionElectionResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetMe operation middleware
 func (sh *strictHandler) GetMe(ctx *gin.Context) {
 	var request GetMeRequestObject
@@ -1909,6 +7243,30 @@ func (sh *strictHandler) GetMe(ctx *gin.Context) {
 		sh.options.HandlerErrorFunc(ctx, err)
 	} else if validResponse, ok := response.(GetMeResponseObject); ok {
 		if err := validResponse.VisitGetMeResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DuesMe operation middleware
+func (sh *strictHandler) DuesMe(ctx *gin.Context) {
+	var request DuesMeRequestObject
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DuesMe(ctx, request.(DuesMeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DuesMe")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DuesMeResponseObject); ok {
+		if err := validResponse.VisitDuesMeResponse(ctx.Writer); err != nil {
 			sh.options.ResponseErrorHandlerFunc(ctx, err)
 		}
 	} else if response != nil {
@@ -2056,6 +7414,106 @@ func (sh *strictHandler) GetMemberHistory(ctx *gin.Context, memberId MemberId) {
 	}
 }
 
+// DuesMemberStanding operation middleware
+func (sh *strictHandler) DuesMemberStanding(ctx *gin.Context, memberId MemberId, params DuesMemberStandingParams) {
+	var request DuesMemberStandingRequestObject
+
+	request.MemberId = memberId
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DuesMemberStanding(ctx, request.(DuesMemberStandingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DuesMemberStanding")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DuesMemberStandingResponseObject); ok {
+		if err := validResponse.VisitDuesMemberStandingResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DuesGrantWaiver operation middleware
+func (sh *strictHandler) DuesGrantWaiver(ctx *gin.Context, memberId MemberId) {
+	var request DuesGrantWaiverRequestObject
+
+	request.MemberId = memberId
+
+	var body DuesGrantWaiverJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DuesGrantWaiver(ctx, request.(DuesGrantWaiverRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DuesGrantWaiver")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DuesGrantWaiverResponseObject); ok {
+		if err := validResponse.VisitDuesGrantWaiverResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DuesStripeWebhook operation middleware
+func (sh *strictHandler) DuesStripeWebhook(ctx *gin.Context, params DuesStripeWebhookParams) {
+	var request DuesStripeWebhookRequestObject
+
+	request.Params = params
+	request.ContentType = ctx.ContentType()
+
+	request.Body = ctx.Request.Body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DuesStripeWebhook(ctx, request.(DuesStripeWebhookRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DuesStripeWebhook")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DuesStripeWebhookResponseObject); ok {
+		if err := validResponse.VisitDuesStripeWebhookResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetHealthz operation middleware
 func (sh *strictHandler) GetHealthz(ctx *gin.Context) {
 	var request GetHealthzRequestObject
@@ -2109,60 +7567,155 @@ func (sh *strictHandler) GetReadyz(ctx *gin.Context) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Ftbc9tGsv4rXTipilwHIiVfzqlQT46cxMpaa5fsJOWStOIQaBITATPIzIAUrdV/35obLgRAUiZt52Ff",
-	"bAKYS8/X9+7RfRDxLOcMmZLB6D7IiSAZKhTm6TQhuUJxFusHyoJRkBOVBGHASIbBKIjK72Eg8K+CCoyD",
-	"kRIFhoGMEsyInjjlIiMqGAVFQfVItcz1ZKkEZbPg4SEMTgshudBjY5SRoLmiXO/2IUFgeKduIjMA+BRU",
-	"gpALnFNeSMjJDAdBaEn7q0CxrNFm16wTkpG7N8hmKglGL46Ough5QzOq2nS8IzMEST/1bpaaefW9YpyS",
-	"IlV6p1BvTLMiC0ZP9bYZZfbpuCSBMoUzFIaGc8wmazDP/OddIH/Qk2XOmUTD6HeCT1LM9M+IM4XMgEDy",
-	"PKUR0SAMczvif/+UGpH72l7fCZwGo+B/hpUkDe1XOfTrmh2bmL5kcPHzKfzw/MX/g1t8YM7v5tbkzwim",
-	"4DkKRS29UUKEQoHxjaWmPG9MFLbPGwYxlZKn8+0n0HgLHMPgljIzEJlm6GXADFokDUKvHMF1xzTLy/v2",
-	"h5wIZOpmy91lWsw6lnmoi8ZlYOYaQt0Mt3/YhLGik0/+xEjpDRwDTgVqmLRIxDG1J3xXY8iUpBLDXXnk",
-	"QampqdcX/3y8BoScKIVCi9a/Lsnhp6PDH67d/4fX90fh/z19+K7T+NShqsOzBo9XTpoeicgjhfChn4Df",
-	"8ngbhmSU1d8erxL0jRBvneoVkkjR+eNlDKdT1DNxWxkTSJwBW3UGa8+8IiZulS4J+UUQazxbyqD5tq1i",
-	"l2akUu4J5ykSZg7BU9ys9mZUWN+5tm4X6a+RpPr4q7RLRVRh4b4jWZ6aWbebdclO69rpLMu5UBeo/+3A",
-	"ylibuHbC0j2GQSyWN6JgfcAsZPe0gkUJYbO+VQujT50fW6gupEbV0VhNre9Rkdl1+nNsn3mmxcb8ogoz",
-	"ucmvWimrVIkIQZb62UYHm6bbEKN1Njc59NR0E+832EnAHX43RLXU9lDRrFN3MSM07fSaeKftEEnd7q3v",
-	"U5LRdHnT63VndI6s//OWZ/qTU7a9t8sTznpiAC4VSW9IHAuUsnNIpZKb2fzejq2k/BGgd0USDYNSQ64J",
-	"s2eXP2jrWHW8ygM1BKNBcL8sflZwUspS3fW9eB5ulK3a+OMtXOWK5K3O3iCJj9zsMwWwtsvzLpra8rg5",
-	"kapLTUNGvFRUtPZzVqddbUtTGsitLKU3dW1TWUss2xnfy4lEpoAzk3CmRKoy2dygIoao/jO9r5ypSxlM",
-	"6IMmsXQ/uzIGO3tPcd8jjfV/leXLKktLVGrp+EoGgarXBwrBhWxL8k9zFEuYkBgEXwCfAgGBeiOMgZo4",
-	"zBQ1ttGlC774Se/SpU1TimncXcGhLC8UEAWmIhLCIkEGnCFQOehMvZlUhEXdzlHrGkrV5+krx9gO8hRV",
-	"afei9kXLBsBvF2cgcIoCWYTASEbZzFWgDINATzwBMuGFGk1Swm5hygXkKaEMXn/48A4sVzabDfPVkxiu",
-	"i51LJrRDMJ4WGetBzac97U980T76G8rQV9tO3/8OU5riiXlKkMQogEojTse1k62JmLVft8SF63InaxtP",
-	"TRDdPt4OuV7Hp4iL+JHxZzlpstyuOvMZQVp3DhU2D18erXmQNqSaCIwKQdXyvd7OAjlBImwIb3/97A/y",
-	"6x8ffA3TJFZ2XLlqolRuzoVSUgusqU9GnN9SbFWFE15IvPGDK4uR03/g0lYEKZvybpvx8t2Zlr/T2lKh",
-	"kb8JiW6RxdaQxZjxSBBFI7C5i0xoDlzMCKOfTKo7AgI+6YUJj5chUCXBkSiBsPiKqQSp8CsMrtgVe1mo",
-	"BJlyxc8RSL3lWL/lolz5R4MPXBVHR88iEkUoJSh+i8y8wTFQKQuMYbI0lNfJ+l7C2xzZ2SttSeY0RhEC",
-	"F1BINNTAAifgkAMLL0hUeqXxkBQqGaZ8Rtl4ANa6GyujdZK0i6pwMO6r446fnFyxOUlpbL75GVJbOjQ0",
-	"G6temm6gDMbm1RgOCPz6/u0/Ieda70UIBExNHMoOgj4QMdbD6v6T0KLd8j+QUqkkYMNR6a2s8Rwbjrwx",
-	"Y4hAHYdRptMCDYeN30aQEw1+gjCuhXVjLSXa0ejQDYiEsX+vOMxQmQl6/OBKC2hKI2QSq8JY8PKXd28O",
-	"nw2ODrk4TIlquJGgLptaXoMwmKOwmhEcDY4HR3o0z5GRnAaj4NngaPBM50FEJUYPhySnw/nx0AujqQOg",
-	"MUja7hmenMXGGkt16geFjR7N5X1nP4KyKC1ivCkrjt29CRcurhZSHq5X2gNPj47WtAbaLYFdAnZf82/F",
-	"GFsG2u1Og+ki1W2AlsOGGRiYypJHpZu+EpBaUyMMZJFlRCwdkyq7ckDY0lmUJ9r2kZlmVlCy+tqFim1m",
-	"23TWo1AGPD/yePkoHmyBscucH5rQKlHgQ0sAjve9eS+ncOFh3AdbTm0XAohfFA5KWSBxRlkPex7Cln4O",
-	"78t+50Ovrv6Cqs67HZRoBwz3iN8FkrgO3jZy3bRPXbtWQ4ZVj1mbnZyoKGmjavPer6IULsXeSim+GkNd",
-	"IWy/jDVevmItF2Dr18Y0yrSY7UdVhnGtW7aTbHTaS9+L+yrCUTb+/l7iUbr5fQqIP+sa03kCVEFWSAUJ",
-	"mSMwDraC5WPpz5MXP3ldOHRebrAiUU1w3rLUmysJC6oSUAmVYNOqvsscZdK1HW9WE7j1NCQcbOUJODMR",
-	"8lQDa6jSKt5Hk6tWmdFB502Pvh7ytuRMcMoFbk2JHb4bKadE4iFlEpmkRmwU3umgnNjI3BL5vUtHuABT",
-	"hwStUISyXvb91Xfn57iz+tbCR8RY3jTSmckJEEiRxJTNIKOskCB0qiJRAlW9MsRFz30gf/eiujFiHg/d",
-	"/xZe/cL9uu6keYPhtPeYthjobl7tHPFvVhBTzO+wX299fsanZQq+r3C8tFzfSxBcGhPGp1Ma1cwB+i85",
-	"ioyalDuEpp2TdcdnR+8e6KwJ/s99H/ZLeLJG0+wrh/5l37k38rcSsA8BeBnruNWup/N9VcXFcOBYvhBU",
-	"YY3xnXze0l0N8c5fZ+j0Wj+Zz71+a/+OaLNKa3M7jOS8ycDSjE8oI4acjtuDbe45SKntmLnKjl0rBMmB",
-	"MLAIgcBD+1lqvjDuws59MN2CXOd1pflEmmKU570jpsZ8W+B276kEUsTU3uzYq+5vK08Wo30FzW2GTWmq",
-	"dQ5jCcSX9QVfDODUlOvkCMbG4Y5DGFedNv1Uts7GcPDx48ePh+fnh69ePTHVOW9MTq7YuNbP09NMD838",
-	"aPTI9Jta31A/WsEfw4ENJ//tO6NPTOVm7MAyRUj3+4rphOVEH8Badl4oHZzO+KruOwHNiUosxTy3tn4A",
-	"F3pypjNQwDsqlfH4LlKaLK9Yg0zbxjLAhICpRFOdtYid2FUwLqfrjVwSFwJXiX7nrjqY8qZmyCLhqWML",
-	"leDqshjDlAqpBnA2BZ18m+KohAmJQ2BcJZpIq0Cmmm09mlMTI8Xw/OlTX9q9Yqk7V7PaeqD/YYWxlREv",
-	"mPKNLicXxLV7QlfLDcF2IJ4M4CVEKRJW0m28A8ZA2RXjDEEJwqRmH2cDsBe//OJSx3VmnlrQCMtj+GOZ",
-	"MRhxfSqaoa3SNq2qXXDLbOB3B6nBSZjbZ7DQ0eaCF2nstg9L8THPmg7CloagvmDPX/Z6fI21z73vYJm/",
-	"XlLauMXX4RX+8IG8cwbudhwccLGC+NS0CmKxBFGwJ/twBJY2IN741y3/Y72+vV7QV+07x+CLxs69NT6S",
-	"psa98QWrd79sR3AfGOpdJJ0xjA+p3yIsw2aqvUWK9Rw/w1XgrCe793+z8LAeyDLq/aKJSB+g+ws9Xc3U",
-	"xZ4HVS4bOuCq2OSbZSPlX5k0qq5NVM753Ji/WhRNmHFepTe18UON7lXl0v52wlVS67WEncXdr5D0fJvS",
-	"7nqp85Xd/Unfz/SuZJmOfo092MH4rerwMG7c1t9F7LoLuuXyX1Qkan9z8LcSiArdfQpFddqaYeoTiRMX",
-	"ROoIT4d0t5grHzfb0BwSKhW3IcjjhMdP3OgIXpc7fLNWdOM+0v760fbOhgPStVyM+adKOtT35b5LK9Bk",
-	"Wwg8jVEqm1rs2Z1o/ifmT0k+rePyazfkCyqa+4OWHkXLBTdXdqiEIh80LksFo8vrZjFxjkyP1WkU1vCS",
-	"KOY08mGPQBIv1x76wo74Jmc2e2sfrom21ZYXR88eKV09AF2Y+niJ0AlECUa3NjCIiSITIntgay5aXU67",
-	"vH4I76urZpfX2mG4+eX9HL+OHtq8fCbr75xU195kqAX1PwEAAP//",
+	"7H1rc9u4suBfQWnvVuy9lO08ZrbGrv2QybxyNpmk7JwzdWqctSGyJWFMARoAlKLJ5r/fQgMgQQmkKJmy",
+	"c07dL4kskXj0C92NfnwepGI2Fxy4VoPzz4M5lXQGGiT+9YryjGVUw+vM/Mn44Hwwp3o6SAaczmBwPkiD",
+	"J5KBhD8LJiEbnGtZQDJQ6RRm1Lw6FnJG9eB8UBTMPKlXc/O60pLxyeDLl2TwakrnGmTzTOXv95xHcA1K",
+	"N89T/n7PeQqphDTPZqBSyeaaCTPbhykQDp/0TYoPEDEmegpkLmHBRKHInE7gZJDYpf1ZgFwFa7NjhguZ",
+	"0U9vgE/0dHD+zdlZbCE/FKAccH9iuYbImt5xIA6+F4SOFHCdEFiAXPmvcY0pzXOQZEZXREHzIu0bNwiX",
+	"XSBmFvqTe+pzdGg3RjhsBmNa5GbcP5Tgg2QAvJgNzn/3f6ZqMfjYOJsUs01o/MSk0iSjK3L09w+vjgnj",
+	"aV5kkF0QNxkCY1w+hRhkiqyAyiagjM1MUXAY5mkExwexfXlc6C5LNDTXukQtdlzgjzmkZk2NrATVA/fj",
+	"pTdsxvQmJN7TCRDF/mokxRzfi5LLN2eJ4R02M9TyzHDOjHH719NyCYxrmIDENbyF2ahFPM38z/fZ6Rfz",
+	"spoLrgDl73spRjkgiaJY4ggEOp/nLKUGCKdz+8R/IrWffw7m+g8J48H54H+cVgL+1P6qTv24OGMdpi85",
+	"ufzpFfnuxTf/m7jBT3D/7l0z9Pc0z4V+RZVdTpYx8zLN30sxB6mZWfyY5gqSwTz46vMgnQqW2o/1WcuD",
+	"hrBMJYRxIw/HIIGnQITMQJKxkIQSSfkdZGQGeiqyC6TyGZV3igg9BblkytKChpnqAHAkgdf24adngfik",
+	"UtLVwOLDI/P3cvmVPBGjPyDVZiALk0tIgc0RLPWdy+qH+s6vpmLJieApeMnrdyryfGgkLnEn0kls/W7c",
+	"mylV083Bp/CJXP3ycvjsm2+NCLj2j59fD8h/IvDcF2TJ9FQURlioKaiEUEXmxShnagpZfGKR5zdmeWZW",
+	"9+tIiBwo34Bb9Wwb5OY5TWF/guoL50kzri7dngh8SmFupG4TnoJT+Wn8VO5KV+7k3qSodEqlBgnZjeX8",
+	"LfI6GWRMKZEvur/Ask7gvGMcH/QHL6cWeebwdYv/GHnNys3Pmz/MqQSubzrOrvJiEhlmDcL4Li7UveHm",
+	"T+pgbEHAKwkGTLuS54448kAJ6MefTSU9tQBhTrUGaUj1//1Oh3+dDb/76P4ffvx8lnz77Mt/DLYRYwie",
+	"Fnj84KhpR4jsSIRfmhfw93nWBSEzxsNvn64v6JEgvrkrKzwuQaF6ss7tIxSSKqD0UjdJBql5bswgi8ni",
+	"xFs0XTkqFQXXkN1YNbyGoKFmsyjd2vN4m9rhFca39mnkdaWali1LUMQRbJWrTeMK148HGmFaESkKng1H",
+	"qyF+IBLmQmo84G6deJqKQgHRNM9XZDg0mtQtmUvGtSIsPHUrZNUOv/Lgadv6pcjzVzTP/yE0DL5Ezhwz",
+	"olFl4xhWQJuQr8ACcE2tAMhQkZCUZ2JGNIPhSAK9UxfmzEcQmfP/+zcfLKiGQzOQ2W2Jccb1ty8GSWRO",
+	"PZWgpiLvjPEP5QvmbabzuOjXheSi0DdzkKlTduETnc3N44Nvn548+yZGfEvGuXNYlLjYHLpVsas4xC+v",
+	"pGkP/GqekjQd8JOSO0M8bu6mxloh18bE7A9AU80Wu585MB4bmC+g65kjgTrjYd2X0CoD13U8O0p0K5UD",
+	"4mpKJcSkm4LaWptJL/AudBJmhTRGxCpKExlT80KD6jh1BVlJNdyM5h3fm0ihus5hzciuTzfqUBLGBc+6",
+	"DqM8Vro8G9e3DNus82CbYEDnBgP5ynDEdv6suZTq+ptHsIdztfkAwYklsQq+fr0xrHqANNMypHei0MYc",
+	"gJ1tYDrDLceg3eaBSAYp5SnkN4XMN/WV7QrLPKe8s05dpCkotd9Ua6jz8yZ+4/Xha9tqAvgPMBeKRbSi",
+	"FlhG4NcqCuwUvRtHc7oyRwDLmtjU+jg6WjC1VQYQDZigGnILNPcyaPYm3p3hWwPNunLeDqo4lJrA8Zqn",
+	"YgaXYhk1sR/rrBlD50d3Ol4E19Nulih05as5XTE+udnt5NrlgGo7DOyGuh8DCFe7u42VN1HIGzpX/RCI",
+	"WKAzQE+lKCbd8DCmM5avbhpP+glbAG/+2e6ts+BnjuG2LktpyjPzOXD8TASqy7kBVxa/dAnxWC0tqeM0",
+	"2FJ9/8G0fq2bQG3EImQTkFE07nSMjGhuTqwbLSlXFK2bJvG+K3lMqZxA42Bt0mUMXfU37627J6V0Fw8i",
+	"xZXv5k9QopBpAyjWyKgBH5W7rxyqJiXKs9OAzguEcK1NdPQ2Yr/M6Wpm1NubVPAxmxSyyacRss029fjK",
+	"P4sa2ai07ndTsq+CN7fq2bF91Jmuto4mEL1HpeeefEalZAua33gv31aR1EW/60reGRsH6kfdtWJ3QYZE",
+	"FTN/e4/oeEI46AtyRpZT4IRpdLTwlOWgOvpVGli/RHZnrFsMvNYwizmbcJib7ixc7qOZqnWhOuqwMaXV",
+	"DbCG9NrEHgrtNIc7fjj5jip01l2s9STDu2OuTY765/cWsPhaXcBGpWqAaA+xRizmlEfwh/Z5g3O7DaQd",
+	"uZ2hCeAcOmt+1GIyAWX+OCcjqpgic4GeYTEmlPOC5sS+TeYgy/CKCGdzDXJB81Bf8rqreSt6RZaL5Y0d",
+	"Pb73Gf10sxNtzxgPXqjv9C3jQpKCM63IUWokynFHqdWgfMaY36lxJTRqxBGsrra3EEE1oCSeMtrIaS87",
+	"t0YRZZjI07OzWqDI2deC6Xbbu471HV+O3I893dUHtIn1JlQ3IlJITfP9HG4SdCF5L86sYKimlV5CxqT5",
+	"e0OKNQhht672iVtnFEqDvAo0y/q8D2tB9msXdjEFm+CCdw2XeN3XaLnvplXVLjEietXYhRNuVVX/LDAu",
+	"IH6hJ4um2zHRaXAUMpGR18CMj1VLSXyIIoYB4hqSCkqNMG6kuilTWsjVbraKG+3VlPJJFMK7EWNHV+Oc",
+	"st18MvsQeTJYUrbYleJ+w3e22m0hy6DPMzDZPCKqBWxDpgP/BkrvcbMYi1sTMtvVK7AX3FUxB6lgt8nW",
+	"g2IqeNagUO6xvqNGCIfG+D1vM+y1CcXrZSayG+DZHhqy/XF9kG7oaLJWAwUohsLupmJpFgaaQ8x8jMKi",
+	"GQdeoz/kfVL367bt92XlRE1bqi5SN2/WIzbNJcbZ8ro9c/T87OyM/B/y/Iz8z+O4DWMOCOcsj59cu1wB",
+	"rG07HDsZoKK/zS3vZOOmmPo0ZxJUVyE1kXTncCf/zmjVzb7sdlztdri1CteFuOt+1aY0lVp1DsjbYNPw",
+	"9KnGSkJEBHIygF0N+O1o3suK25ES9gyEuRcAt4TN/AajqRB3L9O7TTrPCpsGAE3hcymwRdxlt7EI92gS",
+	"DBpbkg/nikjO3Jiw0gZxz1zsVuQs8jFPO7Fb9VZHhqtfvERCBF1S01Tk5lRHF65PVrFJBT6ImYxEtnIR",
+	"+eV3/tGaf6RxLblQu+7XhqN1VxU9XlwQaUxzdp633dbh3ukI9Rqc9/fGzRi/4WLGLLgboh7LIPMomYnx",
+	"mKWM5rtD8J17MwZCMQe+IwStUtj9DgPDB8dS/AW8gau3xIlqN5NXjzNJx0aHCAFqdzLwpNkQihhGdjXF",
+	"ay4YLEHepJTfzCinkwZR5B5j6sYjpoNQ2rwXDhILfIxmSHJ+93WoJxHRtEljdcjXwzgDLqixUUhmAc9G",
+	"txsDVZuALfOhYs7wFOa66SrGRqLeMJ7Bp4Zg8d2iwQ+iuzQ6m7byveA3dosNN1F4FxEyQCpmM6a1vY4o",
+	"R48bioZ81s6uNr2nFjVceaW0JzK3mKRC2QYflrvpRAwvcZwdlaDarta8n2edUhM21rGXMrYfheyaltHf",
+	"Zt1Rusl/87kUC5rf5D4pNWqcW0jtcYSXnB87xFv0mivwmYNzkEOv4TgaxeuqPRWYbce6H6xviUI/3UjK",
+	"71STrblnxolQbG0roe81TOzYSIw1xyZZCA3nBGg6xY/yiSI2f48wRbwTiFCeVQmUNsNCT4FJYgg7MK9D",
+	"2dWc43GofAt3KEHOJmyUt5/eZrNZ13M7pIkA5k0H90aqRYWHGjNtrnhteR+3c/R+ca8bTL8lVnu3yK81",
+	"FqvftUUE1xp3bLn+25NTRCTaaEdxXGXaPosm2rblEAcMUbuA3XZh2ROv7LTTNRZYyyDqQJQdkxn/fYjy",
+	"3xv1rRjfS/7E3CtlLQv3SsTdcnCMb9rqO2EsbqjvlsEfTeDfyeruBfM1U9VLgHAlbUTxtpTR3m6Z54Wk",
+	"OdMYq+oYfZAMmFyglbEYqlRozdTU/blkk9lwLsfuzxnAnf8znRY5WrIrUFxETR+/jl8rC+lw2n3j5WUb",
+	"hN4FnoN7BeH3Yqm23L9WdQX8qrpsS+0I70MwztqmqinaNnAp8vxHru1N//2yI9zjPUWi9IG5tUW1weFD",
+	"ePaUcV/0DyGZXg3FeJhSpc06l2Kop0xmKvgyfA5VZyHrEmOTUz9IyitLZgfKsVEkZbGOvf2C6wefaAVP",
+	"T9UaOl4zPPxB9mBHzgaEf5aU63szX7s/XYq8Ay/hU00+2xhx/AI0t+lomy6rQtWz/8VdlyAN81psptez",
+	"uZC6MRisiuOOZC7K1Y0sGt3xywaTveAphtE0jFogP2Qd4rRwiipyuno1nKNaZmz3sZQVvHnt7p6yVNYY",
+	"kbXtdVs8rUH6+ntg1bB4P8H9Tpc97r9gRlk8jAU+aZCc5k2R9feMuey4pz8E492v+edTwRsqLgmlaX5D",
+	"s0yCUlvidraj+co+W1H5/nFXOyUHWnT5jW5sK4RXEFtUu9EJFtxMi/vFInhaCgX+Ny+SrbS1U+D1BuVt",
+	"KUS2Tok7TrYnAQazvIitaZMet1c5DammRiOeKqq1NmP2PY3FPe6WfuVF3aaoDKq+RtzLtvaf4Bh+kFOl",
+	"y0qwW1ikMS2qxo2BzueSJpIB4xv5ExUS7Ns96W07Cuv/ZpbDMssGqQSFRteCjEA3noFSChmp5fkj1g0e",
+	"0YxIsbQXTxLMRJARhnpYrURne9Ws5Y9mlmiwPYO8IbyH8XmhCdUE/WOJzccUHAhTJ/H8L6VpvAqH5bXq",
+	"vnx7QGvoj2wudOUy79ZkAPn75WtSFT7ldOajk1wpVmJevCB0JAp9Psopv8M7v3lOGSe/fPjwnlisbBcb",
+	"LnnPO6padOf3/hrr+/LifXsRzi31tzYLl24LkwueTloLZroSrFik52HWGhKBl7FKC5s87Up+bTegS4Vk",
+	"z73umxxV1jq9T4aXHya6yLD0XT8IeTBPUAvovWja3JHIi1lTYG5zzK4tTFEXCG8YB59i/urqH2TMcrDx",
+	"iVOgGUi8chZL8vRke4S1mSDxi0vaAk+txvDVZoGUL3UMS9zHdGnizf2SP/BCKy0k06srM50LzQcqrWFr",
+	"P/nS94O//fbB1yxHd4N9rhx1qvXc3pEp5RxcWI88FeKOwUYdfqxueeMfrnhpzv4vrGwFcMbHIn6Svnz/",
+	"2tDfq2CoBOlvRNM74Jk93jOYiVRSzVLigvanbE6EnFDO/qI2eZrWQ2oTrM3p88sI5dk1twESboSTa37N",
+	"XxZ6Cly7YufnRJkpb823QpYjf4/wIdfF2dnzlGJpMaLFHXD8Bm4JU6qAjIxWuPJwWU8UeTcH/voHc74u",
+	"WAYyIUKSQgGuhixhRBzkiAUvUaDNSLentNDT01xMGL89IVbnwbPX8CTdLKJOjm6b6rbfHl9c8wXNWYa/",
+	"+TcUxoq4Qv6QZ6VCQxgnt/jVLTmi5G9X7361WRxm+ZRgDXxSNvIgGBNkpIfl/ePEQntDKyM5U1q5tg9e",
+	"fTNTWZXiFjHyBp+hEox1wrgxlg04rFVzTubUAH8K5DYwdm4NlRj1yxg0tvCq+14LMgFbiNQ8f3JtCDRn",
+	"KXBbD9JR8suf378ZPj85Gwo5zKmuKVeDkDYNvQ6SwQKk5YzB2cnTkzMfu0vnbHA+eH5ydvIciz/pKfLh",
+	"KZ2z08XT0zAldGIrLBi5R32Lg4HZ+yv/UFJrlfJ7vF+Fa8twU1Y9jvciaLi//fJxrR3As7OzllYAmy0A",
+	"7mPG+rrj21IPm8zPzc4CHzbC6inPamLgxPruHVTi6ysBEjQxSAaqmM2oXDkkVXLliPKVkyjHRvbRiQru",
+	"atXgozOgNpFtnTweCqUZ8L3IVjvhoAOMnT/pSx20WhbwZYMAnvY9eSOmYOnB2AdaXtlK6ISWuRdHJS3Q",
+	"bMZ4A3q+JBv8efq5bAX0pZFXfwYd4u4eTHQPGPYIv0ugWQi8LnRdl0+xWatHTqv2S0bszKlOp5tQtd6g",
+	"B2EK53jqxBQPhlDnHu4XsXjKV6gVkthbHRSNKi8m/bDKaRZU7L8XbUTlpe8H8CDEUTYf+LrIozzm+yQQ",
+	"v9cW0XlBmCazQmkypQsgXBDr1yVBtePd6SXI5m1Uh96WE6xR1Hp/sdyLK+WDoZki1qxqat5UGl3dcLNu",
+	"wLWvYSqI9ccSwVFDHtsmZ0wRw+JNa3I+XHx6t25ZXZczgrGQ0Hkl9vH7LeUVVTBkXAEGlCyAaPhklHJq",
+	"NXO7yCfOHBGSoHceMwso443o+7OpTV28Ic4GfLDpk/N9GMvkglCSA8V8zRnjhSLSmCoKfJeGKA0J2dQu",
+	"zl8PlV1r8M+h+9+C13zhPn2MrnmL4LR9yzo86JoF3lvj384geMUVkV/vvH0mxqUJ3pc6XkquJ4pIrFZE",
+	"jjC6LBAH4H+Zg5wxNLkTUpdzKjz47NP3V3RalP+3PjrhECdZ7Sr5gVX/MhqjUfO3FNAHAbzMjN5qxzP2",
+	"vg7Sr48cypeSaQgQH8Vzx+PqFD75IJ/oqfUj/tx4bvV/EG1naSNuT1O1qCOwFOMjxikuJ9ItcBN7DqTM",
+	"3iM7z44dKyFKEMqJhRCRMLQ/K4MXLpza2QfSLZBDXFecTxU6ozzu3WIC5FsHt/ueKUKLjNl4p155vys9",
+	"WRj1pTRvImzMcsNzkClCvVtfiuUJeYXuOnVObvHAvU3IbXX/bP4qL5RvydE///nPfw7fvh3+8MMxeue8",
+	"MLm45rfBLbd5DW+W8UPt5th8E9ymmz8t4d+SI6tO/n8fL3CMnhvfPgmdkO7zNTcGy4XZgCp7CjJNJmKd",
+	"9x2Bzqme2hXbdCOan5BL8/LMWKAEPjGl8cR3mtJodc1ry7SXuwiYhECuAL2zFmIXdhTsF2lfNxM5Iy6x",
+	"LSMVcQFA6N40CFlORe7QwhRxflnIbDfVE/J6TIzxjc5RRUY0SwgXemoWaRkIvdmuuaJlE6Ri8uLZM+/a",
+	"vea521fd23pk/uEFykq8OPTXv44uqLvuSZwvNyH2BuL4hLwkaQ6Ul+vG0wEywvg1FxxIUL31hNhwSD+4",
+	"MnodvqeXLIVyG35b+AykwuyKzcB6aetS1Q7Y0Rr4hwMpwsn24yJLo20uRZFnbvqkJB/826yD8hUuqEnZ",
+	"8yGQu/tYm473e0jmhzNKa7GtkVPhN6/Iu8PAxYySIyHXIG7ThzO5IrLgx30cBHZt2CUTpX0o+Xs59cOS",
+	"cNHzPqzbWBVx63DqC76TVfWYvvpIFdBY+ZI9yhMhEHZz8VvUPUHrHtfSi0KBYtJpkc4o9CdJkFztpzRG",
+	"PUXzuaQ2IUmOHSCMyMxA1oyJrADVnzphRjtNXZMoxG3cYxa0kjqQkRHrVvXAtkatJm4DyfgllnetWhDp",
+	"3iFa9EFAV5qiHLrSks3DGYOKjCj/8LBjEw7ZkHFPcUcvzr6ziobvkICaBBeaVJ0SIgS1ThSuC4FqJ4qX",
+	"WfaDf3B/utilKWuwrM4Cp95GaqOtsg0g8l9suUQsFxCNnfhqTuH7ymjfx6y/O1UrFx34ksqXYtuOoVvY",
+	"asC9CGFuBOmI8js/oyJHf7t69+uxka7MH/X4AB70RgAnxNaxTKq4RmvhrZCFvIKuhVuz2s5F7sHTz/ZD",
+	"2zWggfrPoF1Dkvi5X+/j78ds7eO/zZt5SDde0GClQZzaLfSBcesURFJC0qJ5jrdSriVEaFR0wVtOuWpF",
+	"1Rum9Ht8aqfwijKO/V8muqLsddFveAVCuJdLpwKUHQ3vR8bj5jvnSndq1nLwjMD9Hk7PCXo9PIKKY5HZ",
+	"7FA1sOzPnZp59KxfBarjjmx4+tn8hxZUrR5yI2sGZZM7iVEcvVWIbq0SsFmBKey3YrSzeMuSmKiwvVqq",
+	"xiEdlrXRHyPS7uPgkj4AewN1Vfiz5793rOWUP1FE9uXS/VCNaYE4HFEFmZ8eMlLWq95Gf9jLo10Ftv0+",
+	"Diktag1FvkKbyELpgBbRS28LpYXSYgbST5kzfmfmc1EoQhJbX92aRmEF+62ots49dVq1tmmUL64Nq/Vi",
+	"7WqIB06en1huwxY7vfSTFLOuz34QnUe1IuTRNYyqte3eakbS3+2UUSalWGKjLO+7oTwj2BypD4p+awbK",
+	"V/Z0dKfEaFXdNtb9PxflD1oCVYUEqYgCcK4k9+NxdyLHFhRb9Ft8pFcijx129hi4yehKxVXi52dJVd7i",
+	"+bffbjnk/rWovmzX+zUQ/YcygKYXvdzdsBDb7iSx/FMFESkg2A6XToAAz5RXCH4ljhY6krI3xdto2dqg",
+	"9yHmf2/h6230r4QIHUr7IEK7s7K7KbNZK5UlUspTJE9nl1yQqqeqwoAuJ2h38yF4Cg36hzdS6KV95r91",
+	"il6la9lG+2uhbH+si6XqJyAbqSYhvms8OQpumMYAyoY/uJ9dFKItAt+ReBU2kGu1toPedYfTE1wLuFY/",
+	"p9UKvvvuu+8CJeFZWESrpidEI0HLFnMdZnrRXmnrgbllq3ke4Kl3wkYyCdXlvux4f5P+xKrKdh57+e9w",
+	"5a4SmFa2mEIH4nbd5U4/2w+vsy+ntg9Ru6V/ic+4Xk5dPEt++Hv5lg5NF75vX8MVue3PROxW+hFaZkRC",
+	"3ZBkLMWMaJHRVWO4hY/AKsO7O1k8vrB3e1rAj+VTj3halc2K+vOx/wpLUNpFgvVxo+bhZAMaaJ6DJDO6",
+	"Qjv0qGaIPrFhZaWSJTgoIngKxOhiYkyw08sF0WgF4P2a7TOC2Q0SCEU/Plb0JGIcYrnC6bZ0yBKkh3HM",
+	"rZVIfmCvXEUvca6tmib0kA6JO8RgKzrW5dBVRqzvWkKOSuycOHw6vnV0cbEWJN/Uq6oJ4THePv3sP25J",
+	"sazRw4HE6UOi5SWvUFHepfvOPhEebWainTS2H0tob0++fCAWfJz0ywdlQevephXKnygiixyUz8FaCAyR",
+	"FXPgyiWsMJqrvTnpNOzrdj8KaUtZd41rDiyia800HklSl+3uGtKv7c/9Xbv6ZjqHpo/Tz+6TE78Z5GBr",
+	"J63pz/h9iPAawF9EWr/CTCz6iQayQ90bKveRlR3y6jwcLdsUujGn/SG55nGF68NxzaWt013RyBNFMhgz",
+	"joGJWwjmwlkneioyklKOwZYos/tlsNOqn9wDUmJcgFOlXZG9w9ChHdxM89Ai287s6tU128X4c0LUVCw5",
+	"Wje9nPRUabIShSQW1eQI7aZ51R7tgpQBvitR2Cx6mkug2QqbfGUt0ismUxzhPwAu3UwPLUt2QSc5KuuU",
+	"H/cpVUKMlt4qP6eTLdjJwBUADZv8EmwkoAjTh5Al7c6RtXqaHWMdnUcrnsv+h61C53PZ3Z+pWgySwSjX",
+	"seT1x7xHWK8o+gg3Ce7NT8ORJcT7RTbIDKQrhGbhh0XyeEmNU6qm5IjDAiQ+RDH57/iEGDb5/s0HzF9U",
+	"tqlg7R2qXLU9pHLmbnxtQp7rMuhOSAwQwpxBxwy8dCQA70cHttyUBYc55YKvZsx86SjfzPu3q3e/JhgB",
+	"LqTZXWI3llIpV2VCo9mdGIc8++gK4p48X2/2+eg6hDUCyy6iB1Zo11rCPpYhWDVNbVBq/QM9GoN+SHLk",
+	"6xtgHgTlLpV5q34bemSdgosJbD3rtxV9nn4uP3ezLGtU9Ci2ZQlkIbuB9dHtzA4PV0joQ+rUsXpKyybR",
+	"X+mGmySX7W7tnk1XDyW5XFPtxzLGH1Ry1QYkllKUb0xcdr9CtUJB+UvY07xHubTWbuuxD07X+vDBjs6g",
+	"1eLXSnuIIcCSvbRfQvTArkoDHRlzTkE+Ji6rKzsmyynWRqnoxBUKAd4vJToFdJiWPQMeW4mzBf29WnwI",
+	"Moy1DnhgOqx1amgqXDGCFMvOjQNDqJ/rH0jvsDWJc1K8f3f1ASsk6cB1oTRdKX/D/vfLN/YSPhcTdXxB",
+	"bI8HR6WGKhN3X4gdH7zRZisLounUN9WqIm/xNfwM2tHapXvykJUxw5miyGScg1QJkaLg2XC0GuIHV/8l",
+	"qexZXUjeU/pqxGK1QCNHVW9+qr2XCGvAK3ttXnDNclL2vzz+FzBOay1h73e9GPNpXlXX/VXT2sMekdU8",
+	"/8b30N6dWXNPBvEfy6lAv9GMrlypqtqjxxfrZpI/tZmh9nGhaqXTdpM7UtgG7dviPy7Nc19BqFfVjLjf",
+	"vGoDh77077EUfwHHawWJAydYWNWeLGXhesHzVWDV2h9Lk+/CF8U7PlAESlQr+UkC/AV94vxr4UG7M6yI",
+	"NbYf6YQynsR8DcfIfhX6iKuuZVvAuKJDPQQD6FqD517QWQfibaBY3zo/SqhrH/mKfMcX5Nb8fOuAo1y5",
+	"1jwnbIylCyFLyJh9gtBbbWnWDmvhd82PbHwNErOPqspFemdmwEP4lmSQytVcq4SoaTEe56AS4g9r/2bB",
+	"yz4l5QXerT2rV7floa1sDxenJsWq1lU9tB8oqipo2v2Vnmj+3oDD0tr9/SRmLtbONz2VopjYK7ucjYGk",
+	"qzSHhFQCzwpADI9MQrJMnKZtNbtku4oWcFpLCvLPoN/C4KDVl5s9PHmO8b1iycP+SVag9HXsrNe0SsK6",
+	"aVLkEIb4z2AdcBjj35qycljwuRlaMyyfKMxnOBTEgpJ2CZkyY/2tEhdwbyVTmBzfnjHhi8t+th+2hNkG",
+	"hagPWhu8Hbw9tjHxPp8q/yAh69Huj1Yg/K1DST0Wtw6Vt2KBFUmDwtaUYz3ZMqvclvQN1h1LwBgJPQ3a",
+	"HyXR2LQHqEP+OBFp7VTnm630R30/sU8lytAXgBrbvvVIN3n4NAMsROU6Jt+H7OL5UuXwByWJapqviyAq",
+	"6PZJFNVuA8HURBIXTtWnyvCvIncw1z4hw1bL9ifD7sTjX9x6EPxSzvBoBnetRWjf5QwdIF39mSC0y0C9",
+	"r9M9PNMDtCVE5FmZ49XzcdKO/06ljMvmAl9vJeOtObNljeKGtNce6wa/3NTdqtrAQZKrw35dI2mqHNyq",
+	"duxZSrgzlTh98zDnSwHqZ0m5LtNxD1V+y07weOX62vNz+8vLxXlCnQMTrvtNyVVYxut0CaOpEHdhtvVa",
+	"2X2Q6Bax/Vlt8a/hFZtwqgsJt77HQKluA8+wq6zhHTbhhnUUpBJ0Ym++7ECwAK5tIupoZRPGs2turCHg",
+	"fxaApZi0InMpUlCK8ckFoVwtjWL/7OyMUPvuCXmJTRCUX07gvSZHL549szUXfEcC7B0mJDZteBX4xN2K",
+	"DRxdcTPczcv3r4nrCUuenT17Pnx6Nnz67Qn5zXUYoMQBz23wHMPBrwfrxZ6veVXt+XoQ8yhZ+WZm/s2h",
+	"Iy6hLawrEb2Oja7VZ2uFGOoSvAvj/q8613TyhTvAWrzDJ5rqfEWo8t8r8zXT5AjrxK40WOgtfROCCsNY",
+	"qchWbHw4DROZ36LmZfzW2cYDGbLjsLTNk7PCTmdU0NyIhtV9AtldJ/DB+e8f6xXKLcE6Sixp+YhWTbCr",
+	"LtYe2h6a2ISEUGKbhdv+1w1iYwo019O/2vTMX9wjB0SEnaKxWpEVF4bRi/lJK9zesAVw8+xcilF4xa5A",
+	"LljqPVmYzNG66Uv7xKPsGecmWhCzaOtz/ebseT+EdYlN80oIXRAMc7HSO6OajqhqAFt90Kpj/e8fvySf",
+	"q/7zv380Ese9Xzbt9uOYR+sd6VX4ndOrg29mtXeQcIO/K9ful49f/isAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -20,6 +20,7 @@ import (
 	"github.com/chapterhouse/chapterhouse/internal/auth/devidp"
 	"github.com/chapterhouse/chapterhouse/internal/demo"
 	"github.com/chapterhouse/chapterhouse/internal/postgres/pgtest"
+	"github.com/chapterhouse/chapterhouse/internal/voting"
 )
 
 // ClientID is the OAuth client the app is registered as with the provider.
@@ -63,7 +64,7 @@ func Start(t testing.TB) *Env {
 	t.Cleanup(func() { idp.Close() })
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a, err := app.New(ctx, app.Config{BaseURL: base, OIDCIssuer: idp.Issuer(), OIDCClientID: ClientID,
-		OIDCClientSecret: "test-secret", SessionTTL: time.Hour}, pool, log)
+		OIDCClientSecret: "test-secret", SessionTTL: time.Hour, BallotKey: ballotKey(t)}, pool, log)
 	if err != nil {
 		t.Fatalf("assemble app: %v", err)
 	}
@@ -110,4 +111,13 @@ func (e *Env) Do(t testing.TB, token, method, path string, body io.Reader, conte
 		t.Fatal(err)
 	}
 	return resp, b
+}
+
+// ballotKey returns a fresh ballot key for the test's service.
+func ballotKey(t testing.TB) []byte {
+	k, err := voting.ParseBallotKey(voting.NewBallotKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }

@@ -1,0 +1,75 @@
+package dues
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+)
+
+// EventArgs is the River job that processes one stored Stripe event.
+type EventArgs struct {
+	EventID string `json:"event_id"`
+}
+
+// Kind implements river.JobArgs.
+func (EventArgs) Kind() string { return "dues_stripe_event" }
+
+// SweepArgs is the River job that records the day's standing changes
+// (grace periods ending, waivers expiring) for every member.
+type SweepArgs struct{}
+
+// Kind implements river.JobArgs.
+func (SweepArgs) Kind() string { return "dues_standing_sweep" }
+
+type eventWorker struct {
+	river.WorkerDefaults[EventArgs]
+	s *Service
+}
+
+func (w *eventWorker) Work(ctx context.Context, job *river.Job[EventArgs]) error {
+	return w.s.ProcessEvent(ctx, job.Args.EventID)
+}
+
+type sweepWorker struct {
+	river.WorkerDefaults[SweepArgs]
+	s *Service
+}
+
+func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error {
+	_, err := w.s.SweepStanding(ctx)
+	return err
+}
+
+func (w *sweepWorker) Timeout(*river.Job[SweepArgs]) time.Duration { return time.Hour }
+
+// dailyAt is a River schedule firing once a day at a fixed offset after
+// midnight UTC.
+type dailyAt struct{ offset time.Duration }
+
+func (d dailyAt) Next(t time.Time) time.Time {
+	next := dateOf(t).Add(d.offset)
+	if !next.After(t) {
+		next = next.Add(24 * time.Hour)
+	}
+	return next
+}
+
+func newRiverClient(pool *pgxpool.Pool, s *Service, workers int, log *slog.Logger) (*river.Client[pgx.Tx], error) {
+	ws := river.NewWorkers()
+	river.AddWorker(ws, &eventWorker{s: s})
+	river.AddWorker(ws, &sweepWorker{s: s})
+	cfg := &river.Config{Workers: ws, Logger: log}
+	if workers > 0 {
+		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: workers}}
+		cfg.FetchCooldown = 20 * time.Millisecond
+		cfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(dailyAt{offset: 5 * time.Minute},
+			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true})}
+	}
+	return river.NewClient(riverpgxv5.New(pool), cfg)
+}

@@ -1,0 +1,11 @@
+DROP TABLE IF EXISTS voting_results;
+DROP TABLE IF EXISTS voting_roll_call_votes;
+DROP TABLE IF EXISTS voting_ballots;
+DROP TABLE IF EXISTS voting_sealed_ballots;
+DROP TABLE IF EXISTS voting_voters;
+DROP TABLE IF EXISTS voting_roll;
+DROP TABLE IF EXISTS voting_nominations;
+DROP TABLE IF EXISTS voting_candidates;
+DROP TABLE IF EXISTS voting_contests;
+DROP TABLE IF EXISTS voting_officials;
+DROP TABLE IF EXISTS voting_elections;

@@ -1,0 +1,13 @@
+DROP TABLE IF EXISTS dues_deposits;
+DROP TABLE IF EXISTS dues_payout_items;
+DROP TABLE IF EXISTS dues_payouts;
+DROP FUNCTION IF EXISTS member_standing_on(uuid, date);
+DROP TABLE IF EXISTS member_standing_history;
+DROP TABLE IF EXISTS dues_waivers;
+DROP TABLE IF EXISTS dues_ledger;
+DROP TABLE IF EXISTS dues_payments;
+DROP TABLE IF EXISTS dues_disputes;
+DROP TABLE IF EXISTS dues_events;
+DROP TABLE IF EXISTS dues_subscriptions;
+DROP TABLE IF EXISTS dues_customers;
+DROP TABLE IF EXISTS dues_plans;

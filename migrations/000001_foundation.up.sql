@@ -39,8 +39,9 @@ CREATE INDEX members_chapter_name ON members (chapter_id, family_name, given_nam
 CREATE INDEX members_chapter_joined ON members (chapter_id, joined_on, id);
 
 -- Every change of a member's status, so "what was this member's status on
--- date D" has an answer. The row in force on D is the latest with
--- effective_on <= D.
+-- date D" has an answer: a member is active from joined_on until the first
+-- row says otherwise; on D the row in force is the latest with
+-- effective_on <= D. Joining itself is members.joined_on, not a row here.
 CREATE TABLE member_status_history (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     member_id     uuid NOT NULL REFERENCES members (id),

@@ -103,7 +103,6 @@ func seed(ctx context.Context, tx pgx.Tx, q *postgres.Queries, today time.Time) 
 			FamilyName: family, Email: email, Phone: fmt.Sprintf("+1 555 %04d", len(members)),
 			PostalAddress: fmt.Sprintf("%d %s Street", 1+rng.IntN(400), familyNames[rng.IntN(len(familyNames))]),
 			JoinedOn:      joined, Status: status})
-		history = append(history, postgres.CopyStatusChangesParams{MemberID: id, Status: "active", EffectiveOn: joined, Reason: "joined"})
 		if status == "inactive" {
 			history = append(history, postgres.CopyStatusChangesParams{MemberID: id, Status: "inactive",
 				EffectiveOn: joined.AddDate(0, 6+rng.IntN(30), 0), Reason: "resigned"})

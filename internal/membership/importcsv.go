@@ -367,8 +367,7 @@ func (s *Service) planImport(ctx context.Context, q *postgres.Queries, p *auth.P
 			return importPlan{}, nil, err
 		}
 		c.ID = id
-		plan.history = append(plan.history, postgres.CopyStatusChangesParams{
-			MemberID: id, Status: StatusActive, EffectiveOn: c.JoinedOn, Reason: "joined (roster import)", RecordedBy: actor})
+		// Joining is joined_on; only a status other than active needs a row.
 		if c.Status == StatusInactive {
 			plan.history = append(plan.history, postgres.CopyStatusChangesParams{
 				MemberID: id, Status: StatusInactive, EffectiveOn: today, Reason: "imported as inactive", RecordedBy: actor})

@@ -97,11 +97,21 @@ func (s *Service) GetMember(ctx context.Context, p *auth.Principal, id uuid.UUID
 
 // History returns a member's status history, oldest first, under the same
 // rule as GetMember.
+//
+// The first entry is the member joining (active from joined_on). It is not
+// stored: joining is members.joined_on, and the stored history holds only
+// the changes after it.
 func (s *Service) History(ctx context.Context, p *auth.Principal, id uuid.UUID) ([]StatusChange, error) {
-	if _, err := s.GetMember(ctx, p, id); err != nil {
+	m, err := s.GetMember(ctx, p, id)
+	if err != nil {
 		return nil, err
 	}
-	return postgres.New(s.pool).ListStatusHistory(ctx, id)
+	changes, err := postgres.New(s.pool).ListStatusHistory(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	joined := StatusChange{MemberID: id, Status: StatusActive, EffectiveOn: m.JoinedOn, Reason: "joined", RecordedAt: m.CreatedAt}
+	return append([]StatusChange{joined}, changes...), nil
 }
 
 // CreateMember adds an active member to a chapter. It needs the roster write
@@ -126,12 +136,6 @@ func (s *Service) CreateMember(ctx context.Context, p *auth.Principal, chapterID
 		})
 		if err != nil {
 			return classify(err)
-		}
-		if err := q.InsertStatusChange(ctx, postgres.InsertStatusChangeParams{
-			MemberID: out.ID, Status: StatusActive, EffectiveOn: in.JoinedOn, Reason: "joined",
-			RecordedBy: uuid.NullUUID{UUID: p.MemberID, Valid: true},
-		}); err != nil {
-			return err
 		}
 		return s.audit(ctx, tx, audit.Entry{
 			ActorID: p.MemberID, Action: "member.create", Entity: "member", EntityID: out.ID.String(), ChapterID: chapterID,

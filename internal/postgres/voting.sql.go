@@ -280,9 +280,9 @@ SELECT $1::uuid, m.id, m.chapter_id
 FROM members m
 WHERE m.joined_on <= $2::date
   AND ($3::bool OR m.chapter_id = $4::uuid)
-  AND (SELECT h.status FROM member_status_history h
+  AND coalesce((SELECT h.status FROM member_status_history h
        WHERE h.member_id = m.id AND h.effective_on <= $2::date
-       ORDER BY h.effective_on DESC, h.id DESC LIMIT 1) = 'active'
+       ORDER BY h.effective_on DESC, h.id DESC LIMIT 1), 'active') = 'active'
 `
 
 type VotingFreezeRollParams struct {

@@ -141,9 +141,9 @@ SELECT sqlc.arg(election_id)::uuid, m.id, m.chapter_id
 FROM members m
 WHERE m.joined_on <= sqlc.arg(record_date)::date
   AND (sqlc.arg(all_chapters)::bool OR m.chapter_id = sqlc.arg(chapter_id)::uuid)
-  AND (SELECT h.status FROM member_status_history h
+  AND coalesce((SELECT h.status FROM member_status_history h
        WHERE h.member_id = m.id AND h.effective_on <= sqlc.arg(record_date)::date
-       ORDER BY h.effective_on DESC, h.id DESC LIMIT 1) = 'active';
+       ORDER BY h.effective_on DESC, h.id DESC LIMIT 1), 'active') = 'active';
 
 -- name: VotingDeleteRoll :exec
 DELETE FROM voting_roll WHERE election_id = $1;

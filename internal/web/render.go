@@ -21,7 +21,7 @@ import (
 
 // pageNames are the page templates; each is parsed together with
 // layout.html, which holds the page frame and the shared partials.
-var pageNames = []string{"home", "me", "roster", "member", "chapters", "import", "error"}
+var pageNames = append([]string{"home", "me", "roster", "member", "chapters", "import", "error"}, electionPageNames...)
 
 // templates is the parsed page set and the static files' version hashes.
 type templates struct {
@@ -152,7 +152,7 @@ func navFor(p *auth.Principal, current string) []navItem {
 	case len(chapters) == 1:
 		items = append(items, navItem{Label: "Roster", Href: "/chapters/" + chapters[0].String() + "/roster"})
 	}
-	items = append(items, navItem{Label: chaptersLabel, Href: "/chapters"})
+	items = append(items, navItem{Label: chaptersLabel, Href: "/chapters"}, navItem{Label: "Elections", Href: "/elections"})
 	for i := range items {
 		items[i].Current = items[i].Href == current
 	}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/chapterhouse/chapterhouse/internal/auth"
 	"github.com/chapterhouse/chapterhouse/internal/membership"
+	"github.com/chapterhouse/chapterhouse/internal/voting"
 )
 
 // Authenticator resolves the principal behind a request or returns an
@@ -39,6 +40,9 @@ type Authenticator interface {
 type Deps struct {
 	Members *membership.Service
 	Auth    Authenticator
+	// Voting runs elections; nil leaves the election pages out (they
+	// answer 404).
+	Voting *voting.Service
 	// Logger receives internal errors (with the request id); nil discards.
 	Logger *slog.Logger
 	// SecureCookies marks the flash cookie Secure and gives it the __Host-
@@ -126,6 +130,27 @@ func (s *Site) Mount(r gin.IRouter, a AuthHandlers) {
 	g.GET("/members/:id", s.handle(signedIn, 0, s.member))
 	g.POST("/members/:id", s.handle(signedIn, maxFormBytes, s.updateMember))
 	g.POST("/members/:id/deactivate", s.handle(signedIn, maxFormBytes, s.deactivateMember))
+
+	g.GET("/elections", s.handle(signedIn, 0, s.elections))
+	g.POST("/elections", s.handle(signedIn, maxFormBytes, s.createElection))
+	g.GET("/elections/:id", s.handle(signedIn, 0, s.election))
+	g.GET("/elections/:id/manage", s.handle(signedIn, 0, s.manage))
+	g.GET("/elections/:id/roll", s.handle(signedIn, 0, s.roll))
+	g.POST("/elections/:id/transition", s.handle(signedIn, maxFormBytes, s.transition))
+	g.POST("/elections/:id/officials", s.handle(signedIn, maxFormBytes, s.setOfficials))
+	g.POST("/elections/:id/contests", s.handle(signedIn, maxFormBytes, s.addContest))
+	g.POST("/elections/:id/contests/:cid/remove", s.handle(signedIn, maxFormBytes, s.removeContest))
+	g.POST("/elections/:id/contests/:cid/candidates", s.handle(signedIn, maxFormBytes, s.addCandidate))
+	g.POST("/elections/:id/contests/:cid/candidates/:kid/remove", s.handle(signedIn, maxFormBytes, s.removeCandidate))
+	g.GET("/elections/:id/contests/:cid/ballot", s.handle(signedIn, 0, s.ballot))
+	g.POST("/elections/:id/contests/:cid/ballot", s.handle(signedIn, maxFormBytes, s.changeBallot))
+	g.POST("/elections/:id/contests/:cid/review", s.handle(signedIn, maxFormBytes, s.reviewBallot))
+	g.POST("/elections/:id/contests/:cid/cast", s.handle(signedIn, maxFormBytes, s.castBallot))
+	g.GET("/elections/:id/contests/:cid/receipt", s.handle(signedIn, 0, s.receiptCheck))
+	g.POST("/elections/:id/contests/:cid/receipt", s.handle(signedIn, maxFormBytes, s.checkReceipt))
+	g.GET("/elections/:id/contests/:cid/results", s.handle(signedIn, 0, s.results))
+	g.GET("/elections/:id/contests/:cid/ballots.blt", s.handle(signedIn, 0, s.downloadBallots("blt")))
+	g.GET("/elections/:id/contests/:cid/ballots.csv", s.handle(signedIn, 0, s.downloadBallots("csv")))
 }
 
 // contentSecurityPolicy allows only this origin's own styles, images and

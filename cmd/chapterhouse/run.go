@@ -91,6 +91,10 @@ func printHelp(w io.Writer, cmds map[string]command) {
 	for _, name := range names {
 		fmt.Fprintf(w, "  %-10s %s\n", name, cmds[name].summary)
 	}
+	fmt.Fprintln(w, "\nenvironment (serve, dev, migrate, audit):")
+	for _, v := range envVars {
+		fmt.Fprintf(w, "  %s\n      %s\n", v[0], v[1])
+	}
 	fmt.Fprintln(w, "\nRun 'chapterhouse COMMAND -h' for a command's flags.")
 }
 

@@ -28,8 +28,18 @@ func runDev(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet("dev", e)
 	addr := fs.String("addr", "", "listen address (default 127.0.0.1:8080)")
 	fresh := fs.Bool("fresh", false, "delete the dev database and start over with the demo organization")
+	loadUsers := fs.Int("load-users", 0, "dev only, for load tests: also register N provider accounts voter00001..N "+
+		"(password voterNNNNN-load, email voterNNNNN@"+demo.LoadUserDomain+") and write the OAuth client for them to "+
+		"$CHAPTERHOUSE_DEV_DIR/"+demo.LoadClientFile+" (see cmd/votestorm)")
+	maxConns := fs.Int("pg-max-connections", 0, "dev only: max_connections of the private PostgreSQL cluster (default: PostgreSQL's, 100)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
+	}
+	if *loadUsers < 0 || *loadUsers > demo.MaxLoadUsers {
+		return usagef("--load-users: want 0..%d", demo.MaxLoadUsers)
+	}
+	if *maxConns < 0 || (*maxConns > 0 && *maxConns < 10) || *maxConns > 10000 {
+		return usagef("--pg-max-connections: want 10..10000")
 	}
 	cfg, err := loadConfig(e.getenv, "127.0.0.1:8080")
 	if err != nil {
@@ -59,6 +69,7 @@ func runDev(ctx context.Context, e env, args []string) error {
 			return err
 		}
 	}
+	devDBURL := "" // set when dev runs its own cluster (trust auth: no password in it)
 	if cfg.DatabaseURL == "" {
 		dir := or(e.getenv("CHAPTERHOUSE_DEV_DIR"), ".dev")
 		dataDir, err := filepath.Abs(filepath.Join(dir, "pgdata"))
@@ -71,12 +82,17 @@ func runDev(ctx context.Context, e env, args []string) error {
 			}
 		}
 		fmt.Fprintf(e.stdout, "Starting PostgreSQL in %s ...\n", dataDir)
-		cluster, err := pgcluster.Start(ctx, pgcluster.Options{DataDir: dataDir})
+		opts := pgcluster.Options{DataDir: dataDir}
+		if *maxConns > 0 {
+			opts.Settings = append(opts.Settings, fmt.Sprintf("max_connections=%d", *maxConns))
+		}
+		cluster, err := pgcluster.Start(ctx, opts)
 		if err != nil {
 			return err
 		}
 		defer cluster.Stop()
 		cfg.DatabaseURL = cluster.URL("postgres")
+		devDBURL = cfg.DatabaseURL
 	} else if *fresh {
 		st, err := postgres.MigrateStatus(ctx, cfg.DatabaseURL)
 		if err != nil {
@@ -111,6 +127,10 @@ func runDev(ctx context.Context, e env, args []string) error {
 	for _, a := range demo.Accounts() {
 		users = append(users, devidp.User{Username: a.Username, Password: a.Password, Email: a.Email, Name: a.Name})
 	}
+	loadAccts, _ := demo.LoadAccounts(*loadUsers) // range checked above
+	for _, a := range loadAccts {
+		users = append(users, devidp.User{Username: a.Username, Password: a.Password, Email: a.Email, Name: a.Name})
+	}
 	idp, err := devidp.Start(ctx, devidp.Options{Addr: "127.0.0.1:0", Users: users, Clients: []devidp.Client{{
 		ID: cfg.OIDCClientID, Secret: cfg.OIDCClientSecret,
 		RedirectURIs:           []string{cfg.BaseURL + "/auth/callback"},
@@ -121,6 +141,15 @@ func runDev(ctx context.Context, e env, args []string) error {
 	}
 	defer idp.Close()
 	cfg.OIDCIssuer = idp.Issuer()
+	loadFile := ""
+	if *loadUsers > 0 {
+		if loadFile, err = demo.WriteLoadClient(or(e.getenv("CHAPTERHOUSE_DEV_DIR"), ".dev"), demo.LoadClient{
+			Issuer: idp.Issuer(), ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret,
+			RedirectURI: cfg.BaseURL + "/auth/callback", Users: *loadUsers}); err != nil {
+			return err
+		}
+		defer os.Remove(loadFile)
+	}
 
 	a, err := newApp(ctx, cfg, pool, log)
 	if err != nil {
@@ -128,6 +157,13 @@ func runDev(ctx context.Context, e env, args []string) error {
 	}
 	return listenAndServe(ctx, cfg.Addr, a.Handler, log, func(net.Addr) {
 		printBanner(e.stdout, cfg, idp.Issuer(), seeded)
+		if devDBURL != "" {
+			fmt.Fprintf(e.stdout, "Database (trust auth, no password): %s\n", devDBURL)
+		}
+		if loadFile != "" {
+			fmt.Fprintf(e.stdout, "Load-test accounts: voter00001..voter%05d (password voterNNNNN-load); their OAuth client is in %s\n",
+				*loadUsers, loadFile)
+		}
 	})
 }
 

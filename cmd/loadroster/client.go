@@ -9,13 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
-	"syscall"
-	"time"
+
+	"github.com/chapterhouse/chapterhouse/internal/loadtest"
 )
 
 // client talks to one Chapterhouse server with one set of credentials.
@@ -26,60 +25,6 @@ type client struct {
 	cookie *http.Cookie // session cookie after --login, or nil
 	csrf   string       // the session's CSRF token, with cookie
 	remote bool         // non-loopback addresses allowed
-}
-
-// checkTarget refuses a URL that is not plain http(s) or, unless remote is
-// allowed, whose host is not a loopback address or "localhost".
-func checkTarget(u *url.URL, remote bool) error {
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("%s: the URL must start with http:// or https://", u)
-	}
-	if u.Host == "" {
-		return fmt.Errorf("%s: the URL has no host", u)
-	}
-	if remote {
-		return nil
-	}
-	host := u.Hostname()
-	if strings.EqualFold(host, "localhost") {
-		return nil
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return nil
-	}
-	return fmt.Errorf("%s is not a loopback address; load tests go to this machine only unless --allow-remote is given", host)
-}
-
-// newHTTPClient returns a client whose connections can reach only loopback
-// addresses (unless remote), checked on the address actually dialled, so
-// neither DNS nor a redirect can send load elsewhere. It keeps up to conns
-// idle connections so that clients reuse them instead of reconnecting.
-func newHTTPClient(conns int, timeout time.Duration, remote bool) *http.Client {
-	d := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
-	if !remote {
-		d.Control = func(_, address string, _ syscall.RawConn) error {
-			host, _, err := net.SplitHostPort(address)
-			if err != nil {
-				return err
-			}
-			if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-				return fmt.Errorf("refusing to connect to %s: not a loopback address (see --allow-remote)", host)
-			}
-			return nil
-		}
-	}
-	tr := &http.Transport{
-		Proxy:               nil, // a proxy would be "another address"
-		DialContext:         d.DialContext,
-		MaxIdleConns:        conns + 10,
-		MaxIdleConnsPerHost: conns + 10,
-		IdleConnTimeout:     90 * time.Second,
-		ForceAttemptHTTP2:   false,
-	}
-	return &http.Client{Transport: tr, Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error {
-		// API calls are never redirected; a redirect means a wrong URL.
-		return http.ErrUseLastResponse
-	}}
 }
 
 // newRequest builds a request to path (with query) on the server, with the
@@ -102,40 +47,6 @@ func (c *client) newRequest(ctx context.Context, method, pathQuery string, body 
 	return req, nil
 }
 
-// problem is the part of an RFC 9457 problem we show.
-type problem struct {
-	Title  string `json:"title"`
-	Detail string `json:"detail"`
-	Status int    `json:"status"`
-}
-
-// statusError is a response with an unexpected status.
-type statusError struct {
-	Status int
-	Detail string
-}
-
-func (e *statusError) Error() string {
-	if e.Detail != "" {
-		return fmt.Sprintf("HTTP %d: %s", e.Status, e.Detail)
-	}
-	return fmt.Sprintf("HTTP %d", e.Status)
-}
-
-// responseError reads a failed response's problem into a statusError.
-func responseError(resp *http.Response) error {
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	var p problem
-	detail := strings.TrimSpace(string(b))
-	if json.Unmarshal(b, &p) == nil && (p.Title != "" || p.Detail != "") {
-		detail = strings.TrimSpace(p.Title + ": " + p.Detail)
-	}
-	if len(detail) > 300 {
-		detail = detail[:300] + "..."
-	}
-	return &statusError{Status: resp.StatusCode, Detail: detail}
-}
-
 // getJSON fetches pathQuery and decodes a 200 answer into out.
 func (c *client) getJSON(ctx context.Context, pathQuery string, out any) error {
 	req, err := c.newRequest(ctx, http.MethodGet, pathQuery, nil)
@@ -148,7 +59,7 @@ func (c *client) getJSON(ctx context.Context, pathQuery string, out any) error {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return responseError(resp)
+		return loadtest.ResponseError(resp)
 	}
 	return json.NewDecoder(resp.Body).Decode(out)
 }
@@ -170,7 +81,7 @@ func (c *client) login(ctx context.Context, username, password string) error {
 		if len(via) >= 10 {
 			return errors.New("too many redirects while signing in")
 		}
-		return checkTarget(req.URL, c.remote)
+		return loadtest.CheckTarget(req.URL, c.remote)
 	}
 	get := func(u string) (*http.Response, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
@@ -203,7 +114,7 @@ func (c *client) login(ctx context.Context, username, password string) error {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || resp.Request.URL.Host != c.base.Host {
-		return fmt.Errorf("sign in as %s: %w (at %s)", username, responseError(resp), resp.Request.URL.Redacted())
+		return fmt.Errorf("sign in as %s: %w (at %s)", username, loadtest.ResponseError(resp), resp.Request.URL.Redacted())
 	}
 	for _, ck := range jar.Cookies(c.base) {
 		for _, name := range sessionCookieNames {

@@ -3,14 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
-	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/chapterhouse/chapterhouse/internal/loadtest"
 )
 
 // loadSpec is one load run.
@@ -21,13 +19,8 @@ type loadSpec struct {
 	requests    int           // total; 0: until duration
 	duration    time.Duration // 0: until requests
 	pages       int           // pages each client walks before starting over
-	// rate, when above zero, is the offered load in requests per second,
-	// shared evenly by the clients (an open loop): each client starts its
-	// requests on a fixed schedule, and a request's latency is measured
-	// from when it was due, so a server that falls behind shows it in the
-	// figures instead of slowing the client down (no coordinated omission).
-	// Zero is a closed loop: each client sends its next request as soon as
-	// the last one returns, which measures throughput at saturation.
+	// rate, when above zero, is the offered load in requests per second
+	// (an open loop; see loadtest.Spec.Rate). Zero is a closed loop.
 	rate float64
 }
 
@@ -35,78 +28,34 @@ type loadSpec struct {
 // requests are spent or the duration is over, whichever comes first, or
 // when ctx ends. Requests cut off by the end of the duration are not
 // counted.
-func (c *client) load(ctx context.Context, spec loadSpec) summary {
-	runCtx, cancel := context.WithCancel(ctx)
-	if spec.duration > 0 {
-		runCtx, cancel = context.WithTimeout(ctx, spec.duration)
-	}
-	defer cancel()
-	var budget atomic.Int64
-	budget.Store(int64(spec.requests))
-	results := make([]result, spec.concurrency)
-	var wg sync.WaitGroup
-	start := time.Now()
-	var interval time.Duration
-	if spec.rate > 0 {
-		interval = time.Duration(float64(spec.concurrency) / spec.rate * float64(time.Second))
-	}
-	for i := range spec.concurrency {
-		// Clients' schedules are staggered across one interval.
-		due := start.Add(interval * time.Duration(i) / time.Duration(spec.concurrency))
-		wg.Go(func() { results[i] = c.worker(runCtx, spec, &budget, due, interval) })
-	}
-	wg.Wait()
-	return summarize(results, time.Since(start))
-}
-
-// worker fetches pages until the run ends. With a non-zero interval it
-// starts a request every interval from due on, and measures each from when
-// it was due.
-func (c *client) worker(ctx context.Context, spec loadSpec, budget *atomic.Int64, due time.Time, interval time.Duration) result {
-	r := result{errors: map[string]int{}}
+func (c *client) load(ctx context.Context, spec loadSpec) loadtest.Summary {
 	path := "/api/v1/chapters/" + url.PathEscape(spec.chapterID) + "/members?"
-	cursor, page := "", 0
-	for ctx.Err() == nil {
-		if spec.requests > 0 && budget.Add(-1) < 0 {
-			break
-		}
+	// Each client walks its own pages: its cursor and how deep it is.
+	type walk struct {
+		cursor string
+		page   int
+	}
+	walks := make([]walk, spec.concurrency)
+	return loadtest.Run(ctx, loadtest.Spec{Concurrency: spec.concurrency, Requests: spec.requests,
+		Duration: spec.duration, Rate: spec.rate}, func(ctx context.Context, worker, _ int) error {
+		w := &walks[worker]
 		q := spec.query
-		if cursor != "" {
-			q += "&cursor=" + url.QueryEscape(cursor)
-		}
-		start := time.Now()
-		if interval > 0 {
-			if wait := time.Until(due); wait > 0 {
-				select {
-				case <-time.After(wait):
-				case <-ctx.Done():
-					return r
-				}
-			}
-			start, due = due, due.Add(interval)
+		if w.cursor != "" {
+			q += "&cursor=" + url.QueryEscape(w.cursor)
 		}
 		next, err := c.fetchPage(ctx, path+q, spec.pages > 1)
-		d := time.Since(start)
-		if err != nil && ctx.Err() != nil {
-			break // cut off by the end of the run, not a failure
-		}
-		r.latencies = append(r.latencies, d)
 		if err != nil {
-			r.errors[errorKind(err)]++
-			if r.sample == "" {
-				r.sample = err.Error()
-			}
-			cursor, page = "", 0
-			continue
+			*w = walk{}
+			return err
 		}
-		page++
-		if next != "" && page < spec.pages {
-			cursor = next
+		w.page++
+		if next != "" && w.page < spec.pages {
+			w.cursor = next
 		} else {
-			cursor, page = "", 0
+			*w = walk{}
 		}
-	}
-	return r
+		return nil
+	})
 }
 
 // fetchPage gets one roster page and, when decode is set, returns its next
@@ -124,7 +73,7 @@ func (c *client) fetchPage(ctx context.Context, pathQuery string, decode bool) (
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return "", responseError(resp)
+		return "", loadtest.ResponseError(resp)
 	}
 	if !decode {
 		_, err := io.Copy(io.Discard, resp.Body)
@@ -139,20 +88,4 @@ func (c *client) fetchPage(ctx context.Context, pathQuery string, decode bool) (
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	return page.NextCursor, nil
-}
-
-// errorKind groups errors for the report.
-func errorKind(err error) string {
-	var se *statusError
-	var ne net.Error
-	switch {
-	case errors.As(err, &se):
-		return (&statusError{Status: se.Status}).Error()
-	case errors.As(err, &ne) && ne.Timeout():
-		return "timeout"
-	case errors.As(err, new(*json.SyntaxError)), errors.Is(err, io.ErrUnexpectedEOF):
-		return "malformed response"
-	default:
-		return "connection error"
-	}
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/chapterhouse/chapterhouse/internal/loadtest"
 )
 
 // Bounds that keep a run from going on by mistake.
@@ -97,7 +99,7 @@ func runErr(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		return usageError{fmt.Errorf("--url: %w", err)}
 	}
-	if err := checkTarget(u, *remote); err != nil {
+	if err := loadtest.CheckTarget(u, *remote); err != nil {
 		return usageError{fmt.Errorf("--url: %w", err)}
 	}
 	switch {
@@ -129,7 +131,7 @@ func runErr(ctx context.Context, args []string, getenv func(string) string, stdo
 		return usageError{errors.New("give --token, CHAPTERHOUSE_TOKEN or --login USER:PASSWORD")}
 	}
 
-	c := &client{base: u, hc: newHTTPClient(*concurrency, *timeout, *remote), token: *token, remote: *remote}
+	c := &client{base: u, hc: loadtest.NewHTTPClient(*concurrency, *timeout, *remote), token: *token, remote: *remote}
 	if *login != "" {
 		user, password, ok := strings.Cut(*login, ":")
 		if !ok || user == "" {
@@ -169,7 +171,7 @@ func runErr(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	fmt.Fprintf(stdout, ", %d page(s) deep)\n", *pages)
 	s := c.load(ctx, spec)
-	s.print(stdout)
+	s.Print(stdout)
 	if s.Failed > 0 {
 		return errFailed
 	}

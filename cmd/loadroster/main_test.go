@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chapterhouse/chapterhouse/internal/app/apptest"
+	"github.com/chapterhouse/chapterhouse/internal/loadtest"
 )
 
 func runCmd(t *testing.T, env map[string]string, args ...string) (int, string, string) {
@@ -164,16 +165,16 @@ func TestRefusesNonLoopbackTargets(t *testing.T) {
 	}
 	for _, u := range []string{"http://127.0.0.1:1", "http://localhost:1", "http://[::1]:1"} {
 		parsed, _ := url.Parse(u)
-		if err := checkTarget(parsed, false); err != nil {
+		if err := loadtest.CheckTarget(parsed, false); err != nil {
 			t.Errorf("%s refused: %v", u, err)
 		}
 	}
 	parsed, _ := url.Parse("http://10.1.2.3:8080")
-	if err := checkTarget(parsed, true); err != nil {
+	if err := loadtest.CheckTarget(parsed, true); err != nil {
 		t.Errorf("--allow-remote still refuses: %v", err)
 	}
 	// A name that resolves elsewhere is refused at dial time too.
-	hc := newHTTPClient(1, time.Second, false)
+	hc := loadtest.NewHTTPClient(1, time.Second, false)
 	if _, err := hc.Get("http://192.0.2.1:9/"); err == nil || !strings.Contains(err.Error(), "loopback") {
 		t.Errorf("dial to 192.0.2.1: %v, want a refusal naming loopback", err)
 	}
@@ -194,27 +195,6 @@ func TestUsageErrors(t *testing.T) {
 		if code, _, errOut := runCmd(t, nil, args...); code != 2 {
 			t.Errorf("%v: exit %d (%s), want 2", args, code, errOut)
 		}
-	}
-}
-
-func TestPercentileIsNearestRank(t *testing.T) {
-	var d []time.Duration
-	for i := 1; i <= 200; i++ {
-		d = append(d, time.Duration(i)*time.Millisecond)
-	}
-	for _, tt := range []struct {
-		p    int
-		want time.Duration
-	}{{50, 100 * time.Millisecond}, {90, 180 * time.Millisecond}, {99, 198 * time.Millisecond}, {100, 200 * time.Millisecond}} {
-		if got := percentile(d, tt.p); got != tt.want {
-			t.Errorf("p%d = %v, want %v", tt.p, got, tt.want)
-		}
-	}
-	if got := percentile(nil, 99); got != 0 {
-		t.Errorf("p99 of nothing = %v", got)
-	}
-	if got := percentile(d[:1], 99); got != time.Millisecond {
-		t.Errorf("p99 of one = %v", got)
 	}
 }
 

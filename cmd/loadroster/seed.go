@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chapterhouse/chapterhouse/internal/demo/rostergen"
+	"github.com/chapterhouse/chapterhouse/internal/loadtest"
 )
 
 // importTimeout bounds the seeding import: 500,000 rows (the import limit)
@@ -55,7 +56,7 @@ func (c *client) seed(ctx context.Context, chapterID string, n int, seed uint64,
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("seed: import: %w", responseError(resp))
+		return fmt.Errorf("seed: import: %w", loadtest.ResponseError(resp))
 	}
 	var rep importReport
 	if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil {

@@ -3,7 +3,6 @@ package dues
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -192,5 +191,3 @@ func (s *Service) Me(ctx context.Context, p *auth.Principal) (MyDues, error) {
 	subs, err := postgres.New(s.pool).DuesListMemberSubscriptions(ctx, nullUUID(p.MemberID))
 	return MyDues{Configured: s.Configured(), Standing: st, Subscriptions: subs}, err
 }
-
-var _ = time.Now

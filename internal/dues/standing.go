@@ -2,7 +2,6 @@ package dues
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -327,9 +326,4 @@ func (s *Service) RevokeWaiver(ctx context.Context, p *auth.Principal, id uuid.U
 		return s.recompute(ctx, tx, q, w.MemberID)
 	})
 	return out, err
-}
-
-func sortedIDs(ids []uuid.UUID) []uuid.UUID {
-	slices.SortFunc(ids, func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) })
-	return slices.Compact(ids)
 }

@@ -28,7 +28,7 @@ func TestTimeline(t *testing.T) {
 		{name: "never paid", f: Facts{JoinedOn: d("2026-01-01")}, today: "2026-03-01",
 			want: []Transition{{Lapsed, d("2026-01-01"), "no dues paid"}}},
 		{name: "last day of grace is still good", today: "2026-03-03",
-			f: Facts{JoinedOn: d("2026-01-01"), Payments: []PaymentFact{pay("2026-01-01", "2026-02-01")}},
+			f:    Facts{JoinedOn: d("2026-01-01"), Payments: []PaymentFact{pay("2026-01-01", "2026-02-01")}},
 			want: []Transition{{Good, d("2026-01-01"), "dues paid through 2026-02-01 (in_1)"}}},
 		{name: "day after grace lapses", today: "2026-03-04",
 			f: Facts{JoinedOn: d("2026-01-01"), Payments: []PaymentFact{pay("2026-01-01", "2026-02-01")}},

@@ -1,0 +1,214 @@
+package duesbench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stripe/stripe-go/v76/webhook"
+
+	"github.com/chapterhouse/chapterhouse/internal/api"
+	"github.com/chapterhouse/chapterhouse/internal/auth"
+	"github.com/chapterhouse/chapterhouse/internal/dues"
+	"github.com/chapterhouse/chapterhouse/internal/errs"
+	"github.com/chapterhouse/chapterhouse/internal/postgres/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+const secret = "whsec_bench"
+
+// benchWorkers is how many River workers process events during the
+// ingestion benchmark.
+var benchWorkers = 4
+
+// stripeStub answers balance transaction reads from the charge id alone
+// (stripe-mock returns one fixture for every id, which would collapse the
+// ledger to one row).
+type stripeStub struct{ dues.Stripe }
+
+func (stripeStub) ChargeBalanceTransaction(_ context.Context, id string) (dues.BalanceTxn, error) {
+	return dues.BalanceTxn{ID: "txn_" + id, Type: "charge", Category: "charge", Source: id, Amount: 1000, Fee: 59,
+		Net: 941, Currency: "usd", Created: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}, nil
+}
+
+type noAuth struct{}
+
+func (noAuth) Authenticate(*http.Request) (*auth.Principal, error) {
+	return nil, errs.E(errs.Unauthenticated, "no")
+}
+
+func seed(t testing.TB, pool *pgxpool.Pool, members, chapters int) {
+	ctx := context.Background()
+	for _, q := range []string{
+		`INSERT INTO chapters (id, kind, slug, name, chartered_on) VALUES ('00000000-0000-4000-8000-000000000001', 'national', 'national', 'N', '2000-01-01')`,
+		fmt.Sprintf(`INSERT INTO chapters (id, parent_id, kind, slug, name, chartered_on)
+			SELECT ('00000000-0000-4000-8000-' || lpad((i + 100)::text, 12, '0'))::uuid, '00000000-0000-4000-8000-000000000001',
+			'chapter', 'c' || i, 'Chapter ' || i, '2000-01-01' FROM generate_series(1, %d) i`, chapters),
+		fmt.Sprintf(`INSERT INTO members (id, chapter_id, given_name, family_name, email, joined_on)
+			SELECT ('00000000-0000-4000-9000-' || lpad(i::text, 12, '0'))::uuid,
+			('00000000-0000-4000-8000-' || lpad((i %% %d + 101)::text, 12, '0'))::uuid, 'M', 'N' || i, 'm' || i || '@e.org', '2025-01-01'
+			FROM generate_series(1, %d) i`, chapters, members),
+		`INSERT INTO dues_customers (customer_id, member_id) SELECT 'cus_' || substr(id::text, 25), id FROM members`,
+	} {
+		if _, err := pool.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func event(i, members int) []byte {
+	cus := fmt.Sprintf("cus_%012d", i%members+1)
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Second).Unix()
+	b, _ := json.Marshal(map[string]any{"id": fmt.Sprintf("evt_%d", i), "object": "event", "api_version": "2023-10-16",
+		"created": at, "type": "invoice.paid", "data": map[string]any{"object": map[string]any{
+			"id": fmt.Sprintf("in_%d", i), "object": "invoice", "customer": cus, "charge": fmt.Sprintf("ch_%d", i),
+			"amount_paid": 1000, "currency": "usd", "period_start": at, "period_end": at + 30*86400,
+			"status_transitions": map[string]any{"paid_at": at}}}})
+	return b
+}
+
+// BenchmarkWebhookIngest posts signed invoice.paid events through the real
+// HTTP endpoint (validation, routing, signature check, store + enqueue) from
+// 8 concurrent clients while 4 River workers process them, and reports
+// events accepted per second and events processed per second end to end
+// (until every event is processed).
+func BenchmarkWebhookIngest(b *testing.B) {
+	const clients, members = 8, 2000
+	pool := pgtest.New(b)
+	seed(b, pool, members, 20)
+	svc, err := dues.NewService(pool, time.Now, dues.Config{Policy: dues.DefaultPolicy(), Stripe: stripeStub{},
+		WebhookSecret: secret, Workers: benchWorkers})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := svc.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	defer svc.Stop(context.Background())
+	reg := prometheus.NewRegistry()
+	h, err := api.New(api.Deps{Pool: pool, Dues: svc, Auth: noAuth{}, Logger: slog.New(slog.DiscardHandler),
+		Registry: reg, Gatherer: reg})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	n := max(b.N, 2000)
+	bodies := make([][]byte, n)
+	for i := range bodies {
+		bodies[i] = event(i, members)
+	}
+	b.ResetTimer()
+	start := time.Now()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(n) {
+					return
+				}
+				req, _ := http.NewRequest("POST", srv.URL+"/api/v1/stripe/webhook", bytes.NewReader(bodies[i]))
+				req.Header.Set("Content-Type", "application/json; charset=utf-8")
+				req.Header.Set("Stripe-Signature", webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{
+					Payload: bodies[i], Secret: secret}).Header)
+				resp, err := client.Do(req)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					b.Errorf("status %d", resp.StatusCode)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	accepted := time.Since(start)
+	for benchWorkers > 0 {
+		var pending int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM dues_events WHERE state <> 'processed'`).Scan(&pending); err != nil {
+			b.Fatal(err)
+		}
+		if pending == 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	processed := time.Since(start)
+	b.StopTimer()
+	var ledger int
+	pool.QueryRow(ctx, `SELECT count(*) FROM dues_ledger`).Scan(&ledger)
+	if benchWorkers > 0 && ledger != n {
+		b.Fatalf("ledger has %d rows for %d events", ledger, n)
+	}
+	b.ReportMetric(float64(n)/accepted.Seconds(), "accepted/s")
+	b.ReportMetric(float64(n)/processed.Seconds(), "processed/s")
+}
+
+// BenchmarkReports100k times the quarterly dues share and the monthly
+// income report over 100,000 members in 100 chapters with a year of
+// monthly payments (1.2 million ledger rows), as the national treasurer.
+func BenchmarkReports100k(b *testing.B) {
+	const members, chapters = 100000, 100
+	ctx := context.Background()
+	pool := pgtest.New(b)
+	seed(b, pool, members, chapters)
+	if _, err := pool.Exec(ctx, `INSERT INTO dues_ledger (balance_transaction_id, kind, source_id, charge_id, member_id, chapter_id,
+			amount, fee, net, currency, occurred_at)
+		SELECT 'txn_' || m.id || '_' || k, CASE WHEN k = 12 AND (hashtext(m.id::text) % 50) = 0 THEN 'refund' ELSE 'payment' END,
+			'ch_' || m.id || '_' || k, 'ch_' || m.id || '_' || k, m.id, m.chapter_id,
+			CASE WHEN k = 12 AND (hashtext(m.id::text) % 50) = 0 THEN -1000 ELSE 500 + (hashtext(m.id::text) & 4095) END, 59,
+			CASE WHEN k = 12 AND (hashtext(m.id::text) % 50) = 0 THEN -1059 ELSE 441 + (hashtext(m.id::text) & 4095) END,
+			'usd', timestamptz '2026-01-01' + ((k - 1) || ' months')::interval + ((hashtext(m.id::text) & 1023) || ' minutes')::interval
+		FROM members m, generate_series(1, 12) k`); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `ANALYZE`); err != nil {
+		b.Fatal(err)
+	}
+	svc, err := dues.NewService(pool, time.Now, dues.Config{Policy: dues.DefaultPolicy()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := &auth.Principal{MemberID: uuid.New(), Grants: []auth.Grant{{Role: auth.RoleTreasurer,
+		ChapterID: uuid.MustParse("00000000-0000-4000-8000-000000000001"), National: true}}}
+	b.Run("share-quarter", func(b *testing.B) {
+		for b.Loop() {
+			rep, err := svc.Share(ctx, p, nil, 2026, 1)
+			if err != nil || len(rep.Chapters) != chapters {
+				b.Fatalf("%d chapters, %v", len(rep.Chapters), err)
+			}
+		}
+	})
+	b.Run("income-year", func(b *testing.B) {
+		for b.Loop() {
+			rows, err := svc.Income(ctx, p, nil, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
+			if err != nil || len(rows) != chapters*12 {
+				b.Fatalf("%d rows, %v", len(rows), err)
+			}
+		}
+	})
+}

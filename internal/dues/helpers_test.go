@@ -1,0 +1,9 @@
+package dues
+
+import "encoding/json"
+
+func mustJSON(b []byte, v any) {
+	if err := json.Unmarshal(b, v); err != nil {
+		panic(err)
+	}
+}

@@ -232,10 +232,30 @@ func withMigrate(ctx context.Context, url, op string, fn func(*migrate.Migrate) 
 
 // migrateURL turns a postgres:// URL into the pgx5:// URL that selects
 // golang-migrate's pgx/v5 driver.
-func migrateURL(url string) (string, error) {
+// stripPoolParams removes pgxpool's own query parameters (pool_max_conns
+// and the like), which Open honours but the migration driver would send to
+// the server as settings it does not know.
+func stripPoolParams(rest string) string {
+	base, query, ok := strings.Cut(rest, "?")
+	if !ok {
+		return rest
+	}
+	var kept []string
+	for _, kv := range strings.Split(query, "&") {
+		if !strings.HasPrefix(kv, "pool_") {
+			kept = append(kept, kv)
+		}
+	}
+	if len(kept) == 0 {
+		return base
+	}
+	return base + "?" + strings.Join(kept, "&")
+}
+
+func migrateURL(raw string) (string, error) {
 	for _, scheme := range []string{"postgres://", "postgresql://"} {
-		if len(url) >= len(scheme) && strings.EqualFold(url[:len(scheme)], scheme) {
-			return "pgx5://" + url[len(scheme):], nil
+		if len(raw) >= len(scheme) && strings.EqualFold(raw[:len(scheme)], scheme) {
+			return "pgx5://" + stripPoolParams(raw[len(scheme):]), nil
 		}
 	}
 	return "", errors.New("the database URL must start with postgres:// or postgresql:// (keyword=value strings are not supported for migrations)")

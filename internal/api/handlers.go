@@ -37,7 +37,7 @@ func (s *server) GetReadyz(ctx context.Context, _ apigen.GetReadyzRequestObject)
 
 func (s *server) GetMe(ctx context.Context, _ apigen.GetMeRequestObject) (apigen.GetMeResponseObject, error) {
 	p := principal(ctx)
-	m, err := s.d.Members.Me(ctx, p)
+	m, err := s.d.Members.MeWithStanding(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +45,7 @@ func (s *server) GetMe(ctx context.Context, _ apigen.GetMeRequestObject) (apigen
 	for _, g := range p.Grants {
 		grants = append(grants, apigen.Grant{Role: string(g.Role), ChapterId: g.ChapterID, National: g.National})
 	}
-	return apigen.GetMe200JSONResponse{Member: memberJSON(m), Grants: grants}, nil
+	return apigen.GetMe200JSONResponse{Member: withStanding(memberJSON(m.Member), m.Standing), Grants: grants}, nil
 }
 
 func (s *server) ListChapters(ctx context.Context, req apigen.ListChaptersRequestObject) (apigen.ListChaptersResponseObject, error) {
@@ -112,7 +112,7 @@ func (s *server) ListMembers(ctx context.Context, req apigen.ListMembersRequestO
 	}
 	out := apigen.ListMembers200JSONResponse{Items: make([]apigen.Member, 0, len(page.Members))}
 	for _, m := range page.Members {
-		out.Items = append(out.Items, memberJSON(m))
+		out.Items = append(out.Items, withStanding(memberJSON(m), page.Standing[m.ID]))
 	}
 	if page.NextCursor != "" {
 		out.NextCursor = &page.NextCursor
@@ -150,11 +150,11 @@ func (s *server) ExportMembers(ctx context.Context, req apigen.ExportMembersRequ
 }
 
 func (s *server) GetMember(ctx context.Context, req apigen.GetMemberRequestObject) (apigen.GetMemberResponseObject, error) {
-	m, err := s.d.Members.GetMember(ctx, principal(ctx), req.MemberId)
+	m, err := s.d.Members.GetMemberWithStanding(ctx, principal(ctx), req.MemberId)
 	if err != nil {
 		return nil, err
 	}
-	return apigen.GetMember200JSONResponse(memberJSON(m)), nil
+	return apigen.GetMember200JSONResponse(withStanding(memberJSON(m.Member), m.Standing)), nil
 }
 
 func (s *server) UpdateMember(ctx context.Context, req apigen.UpdateMemberRequestObject) (apigen.UpdateMemberResponseObject, error) {
@@ -200,6 +200,15 @@ func memberJSON(m membership.Member) apigen.Member {
 		Phone: m.Phone, PostalAddress: m.PostalAddress, JoinedOn: date(m.JoinedOn),
 		Status: apigen.MemberStatus(m.Status), ExternalId: m.ExternalID, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt,
 	}
+}
+
+// withStanding sets a member's dues standing ("" leaves it out).
+func withStanding(m apigen.Member, standing string) apigen.Member {
+	if standing != "" {
+		st := apigen.MemberStanding(standing)
+		m.Standing = &st
+	}
+	return m
 }
 
 func chapterJSON(c membership.Chapter) apigen.Chapter {

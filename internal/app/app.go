@@ -93,8 +93,8 @@ func New(ctx context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Logger) 
 	if a.Dues, err = newDues(ctx, cfg.Dues, pool, log); err != nil {
 		return nil, err
 	}
-	site, err := web.New(web.Deps{Members: a.Members, Voting: a.Voting, Auth: authn, Logger: log,
-		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://")})
+	site, err := web.New(web.Deps{Members: a.Members, Voting: a.Voting, Dues: a.Dues, BaseURL: cfg.BaseURL, Auth: authn,
+		Logger: log, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://")})
 	if err != nil {
 		return nil, err
 	}

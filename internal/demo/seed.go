@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/chapterhouse/chapterhouse/internal/audit"
+	"github.com/chapterhouse/chapterhouse/internal/dues"
 	"github.com/chapterhouse/chapterhouse/internal/postgres"
 )
 
@@ -67,7 +68,11 @@ Silva Singh Sokolov Suzuki Tanaka Torres Van Dijk Vargas Wagner Walsh Wang Weber
 
 // Seed loads the demo organization into an empty database and returns false
 // without changing anything when the database already has members (so a
-// restart keeps whatever the developer changed). It runs in one transaction.
+// restart keeps whatever the developer changed). It runs in one transaction,
+// then derives every member's dues standing from the dues facts it loaded
+// (legacy paid-through dates and waivers) with the dues service's
+// recompute, under the default policy: most members are paid ahead, some
+// have lapsed, a few are in their grace period and two have waivers.
 func Seed(ctx context.Context, pool *pgxpool.Pool, today time.Time) (bool, error) {
 	seeded := false
 	err := postgres.InTx(ctx, pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
@@ -82,7 +87,61 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, today time.Time) (bool, error
 		seeded = true
 		return seed(ctx, tx, q, today)
 	})
-	return seeded, err
+	if err != nil || !seeded {
+		return seeded, err
+	}
+	ds, err := dues.NewService(pool, func() time.Time { return today }, dues.Config{Policy: dues.DefaultPolicy()})
+	if err != nil {
+		return seeded, err
+	}
+	if _, err := ds.DrainStanding(ctx); err != nil {
+		return seeded, fmt.Errorf("demo: standing: %w", err)
+	}
+	return seeded, nil
+}
+
+// duesFacts gives the demo members dues facts as an organization arriving
+// from another system has them: legacy paid-through dates (most ahead of
+// today, some long past, a few just past and so in grace), two waivers,
+// and a few members who never paid; and queues everyone's standing.
+func duesFacts(ctx context.Context, q *postgres.Queries, rng *rand.Rand, members []postgres.CopyMembersParams,
+	accounts []uuid.UUID, admin uuid.UUID, today time.Time) error {
+	isAccount := map[uuid.UUID]bool{}
+	for _, id := range accounts {
+		isAccount[id] = true
+	}
+	var credits postgres.ImportUpsertLegacyCreditsParams
+	credits.RecordedBy = uuid.NullUUID{UUID: admin, Valid: true}
+	waivers := 0
+	all := make([]uuid.UUID, 0, len(members))
+	for _, m := range members {
+		all = append(all, m.ID)
+		var through time.Time
+		switch r := rng.IntN(100); {
+		case isAccount[m.ID] || r < 72: // paid ahead
+			through = today.AddDate(0, 0, 1+rng.IntN(330))
+		case r < 84: // lapsed: paid through long enough ago that grace is over
+			through = today.AddDate(0, 0, -40-rng.IntN(400))
+		case r < 90: // in grace: paid through a few days or weeks ago
+			through = today.AddDate(0, 0, -1-rng.IntN(25))
+		case r < 94 && waivers < 2 && m.Status == "active":
+			waivers++
+			if _, err := q.DuesInsertWaiver(ctx, postgres.DuesInsertWaiverParams{MemberID: m.ID,
+				StartsOn: today.AddDate(0, -2, 0), ExpiresOn: today.AddDate(0, 10, 0),
+				Reason: "hardship: dues waived by the chapter", GrantedBy: admin}); err != nil {
+				return fmt.Errorf("demo: waiver: %w", err)
+			}
+			continue
+		default: // never paid
+			continue
+		}
+		credits.MemberIds = append(credits.MemberIds, m.ID)
+		credits.PaidThroughs = append(credits.PaidThroughs, through)
+	}
+	if _, err := q.ImportUpsertLegacyCredits(ctx, credits); err != nil {
+		return fmt.Errorf("demo: paid-through dates: %w", err)
+	}
+	return q.QueueStandingRecompute(ctx, all)
 }
 
 func seed(ctx context.Context, tx pgx.Tx, q *postgres.Queries, today time.Time) error {
@@ -151,6 +210,9 @@ func seed(ctx context.Context, tx pgx.Tx, q *postgres.Queries, today time.Time) 
 	}
 	if _, err := q.CopyStatusChanges(ctx, history); err != nil {
 		return fmt.Errorf("demo: status history: %w", err)
+	}
+	if err := duesFacts(ctx, q, rng, members, accountIDs, accountIDs[0], today); err != nil {
+		return err
 	}
 	for _, g := range grants {
 		if _, err := q.InsertRoleAssignment(ctx, postgres.InsertRoleAssignmentParams{MemberID: accountIDs[g.account],

@@ -32,7 +32,46 @@ type eventWorker struct {
 }
 
 func (w *eventWorker) Work(ctx context.Context, job *river.Job[EventArgs]) error {
-	return w.s.ProcessEvent(ctx, job.Args.EventID)
+	if err := w.s.ProcessEvent(ctx, job.Args.EventID); err != nil {
+		return err
+	}
+	w.s.wakeDrainer()
+	return nil
+}
+
+// drainPoll is how often the drainer looks at the standing queue without
+// being woken: members queued by other processes (a roster import, another
+// replica's workers) wait at most this long.
+const drainPoll = time.Second
+
+// wakeDrainer asks the standing drainer to run soon; it never blocks, and
+// wake-ups while one is pending fold into it.
+func (s *Service) wakeDrainer() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// drainLoop recomputes queued standing whenever a worker has processed an
+// event, and every drainPoll, until ctx ends. Events that arrive while a
+// drain runs queue their members for the next one, so a burst of events
+// costs a few batched recomputes instead of one per event.
+func (s *Service) drainLoop(ctx context.Context) {
+	defer close(s.drainDone)
+	t := time.NewTicker(drainPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.kick:
+		case <-t.C:
+		}
+		if _, err := s.DrainStanding(ctx); err != nil && ctx.Err() == nil {
+			s.logger.Error("dues: standing drain", "err", err)
+		}
+	}
 }
 
 type sweepWorker struct {
@@ -66,7 +105,7 @@ func newRiverClient(pool *pgxpool.Pool, s *Service, workers int, log *slog.Logge
 	cfg := &river.Config{Workers: ws, Logger: log}
 	if workers > 0 {
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: workers}}
-		cfg.FetchCooldown = 20 * time.Millisecond
+		cfg.FetchCooldown = 2 * time.Millisecond
 		cfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(dailyAt{offset: 5 * time.Minute},
 			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true})}

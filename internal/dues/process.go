@@ -135,25 +135,32 @@ func (s *Service) invoicePaid(ctx context.Context, raw json.RawMessage, created 
 		start, end = time.Unix(inv.Lines.Data[0].Period.Start, 0).UTC(), time.Unix(inv.Lines.Data[0].Period.End, 0).UTC()
 	}
 	return func(tx pgx.Tx, q *postgres.Queries) error {
-		member, err := memberOfCustomer(ctx, q, customerID)
-		if err != nil || member == uuid.Nil {
-			return err // not one of our members: nothing to attribute
+		if customerID == "" {
+			return nil
 		}
-		m, err := q.DuesLockMember(ctx, member)
+		cm, err := q.DuesCustomerMember(ctx, customerID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil // not one of our members: nothing to attribute
+		}
 		if err != nil {
 			return err
 		}
-		if _, err := q.DuesInsertPayment(ctx, postgres.DuesInsertPaymentParams{
-			InvoiceID: inv.ID, MemberID: member, ChapterID: m.ChapterID, ChargeID: strPtr(chargeID),
+		member := cm.MemberID
+		n, err := q.DuesInsertPayment(ctx, postgres.DuesInsertPaymentParams{
+			InvoiceID: inv.ID, MemberID: member, ChapterID: cm.ChapterID, ChargeID: strPtr(chargeID),
 			SubscriptionID: strPtr(subID), Amount: inv.AmountPaid, Currency: string(inv.Currency), PaidAt: paidAt,
 			PeriodStart: dateOf(start), PeriodEnd: dateOf(end),
-		}); err != nil {
+		})
+		if err != nil {
 			return err
 		}
-		// The payment row, new or old, carries the attribution.
-		pay, err := q.DuesPaymentByCharge(ctx, strPtr(chargeID))
-		if chargeID != "" && err != nil {
-			return err
+		// The payment row, new or old, carries the attribution: a new one
+		// is the one just written, an old one is read back.
+		pay := postgres.DuesPayment{MemberID: member, ChapterID: cm.ChapterID}
+		if n == 0 && chargeID != "" {
+			if pay, err = q.DuesPaymentByCharge(ctx, strPtr(chargeID)); err != nil {
+				return err
+			}
 		}
 		if bt.ID != "" {
 			if _, err := q.DuesInsertLedger(ctx, postgres.DuesInsertLedgerParams{
@@ -169,7 +176,7 @@ func (s *Service) invoicePaid(ctx context.Context, raw json.RawMessage, created 
 				return err
 			}
 		}
-		return s.recompute(ctx, tx, q, member)
+		return q.DuesQueueStanding(ctx, []uuid.UUID{member})
 	}, nil
 }
 
@@ -234,7 +241,7 @@ func (s *Service) chargeRefunded(ctx context.Context, raw json.RawMessage) (func
 		if member == uuid.Nil {
 			return nil
 		}
-		return s.recompute(ctx, tx, q, member)
+		return q.DuesQueueStanding(ctx, []uuid.UUID{member})
 	}, nil
 }
 
@@ -303,6 +310,6 @@ func (s *Service) disputeEvent(raw json.RawMessage, created time.Time) (func(pgx
 		if member == uuid.Nil {
 			return nil
 		}
-		return s.recompute(ctx, tx, q, member)
+		return q.DuesQueueStanding(ctx, []uuid.UUID{member})
 	}, nil
 }

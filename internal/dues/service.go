@@ -52,6 +52,11 @@ type Service struct {
 	cfg    Config
 	river  *river.Client[pgx.Tx]
 	logger *slog.Logger
+	// kick wakes the standing drainer (see drainLoop); drainStop ends it
+	// and drainDone closes when it has.
+	kick      chan struct{}
+	drainStop context.CancelFunc
+	drainDone chan struct{}
 }
 
 // ErrNotConfigured is returned (as a Conflict) by operations that need
@@ -70,7 +75,7 @@ func NewService(pool *pgxpool.Pool, now func() time.Time, cfg Config) (*Service,
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{pool: pool, now: now, cfg: cfg, logger: log}
+	s := &Service{pool: pool, now: now, cfg: cfg, logger: log, kick: make(chan struct{}, 1)}
 	rc, err := newRiverClient(pool, s, cfg.Workers, log)
 	if err != nil {
 		return nil, err
@@ -85,21 +90,37 @@ func (s *Service) Configured() bool { return s.cfg.Stripe != nil }
 // Policy returns the service's policy.
 func (s *Service) Policy() Policy { return s.cfg.Policy }
 
-// Start runs the River workers (when configured) until ctx ends or Stop is
-// called. It returns the error River gives when it cannot start.
+// Start runs the River workers and the standing drainer (when workers are
+// configured) until ctx ends or Stop is called. It returns the error River
+// gives when it cannot start.
 func (s *Service) Start(ctx context.Context) error {
 	if s.cfg.Workers <= 0 {
 		return nil
 	}
-	return s.river.Start(ctx)
+	if err := s.river.Start(ctx); err != nil {
+		return err
+	}
+	dctx, cancel := context.WithCancel(ctx)
+	s.drainStop, s.drainDone = cancel, make(chan struct{})
+	go s.drainLoop(dctx)
+	return nil
 }
 
-// Stop stops the workers, letting running jobs finish until ctx ends.
+// Stop stops the workers, letting running jobs finish until ctx ends, then
+// the standing drainer.
 func (s *Service) Stop(ctx context.Context) error {
 	if s.cfg.Workers <= 0 {
 		return nil
 	}
-	return s.river.Stop(ctx)
+	err := s.river.Stop(ctx)
+	if s.drainStop != nil {
+		s.drainStop()
+		select {
+		case <-s.drainDone:
+		case <-ctx.Done():
+		}
+	}
+	return err
 }
 
 func (s *Service) today() time.Time { return dateOf(s.now()) }

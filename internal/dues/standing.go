@@ -2,6 +2,7 @@ package dues
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -15,144 +16,46 @@ import (
 // StandingChange is one row of the standing history.
 type StandingChange = postgres.MemberStandingHistory
 
-// facts loads what the standing policy reads for a member (locked by the
-// caller).
-func facts(ctx context.Context, q *postgres.Queries, m postgres.DuesLockMemberRow) (Facts, error) {
-	f := Facts{JoinedOn: m.JoinedOn}
-	sts, err := q.ListStatusHistory(ctx, m.ID)
-	if err != nil {
-		return f, err
+// recompute brings one member's standing history up to date in the
+// caller's transaction (which has locked the member).
+func (s *Service) recompute(ctx context.Context, q *postgres.Queries, member uuid.UUID) error {
+	skipped, err := s.recomputeMany(ctx, q, []uuid.UUID{member})
+	if err == nil && len(skipped) > 0 {
+		err = fmt.Errorf("dues: member %s is locked by another transaction", member)
 	}
-	for _, st := range sts {
-		f.Statuses = append(f.Statuses, StatusFact{Active: st.Status == "active", EffectiveOn: st.EffectiveOn})
-	}
-	if len(sts) == 0 && m.Status != "active" {
-		f.Statuses = append(f.Statuses, StatusFact{Active: false, EffectiveOn: m.JoinedOn})
-	}
-	pays, err := q.DuesMemberPayments(ctx, m.ID)
-	if err != nil {
-		return f, err
-	}
-	refunds, err := q.DuesMemberRefunds(ctx, m.ID)
-	if err != nil {
-		return f, err
-	}
-	disputes, err := q.DuesMemberDisputes(ctx, m.ID)
-	if err != nil {
-		return f, err
-	}
-	for _, p := range pays {
-		pf := PaymentFact{InvoiceID: p.InvoiceID, Amount: p.Amount, PaidOn: p.PaidAt, PeriodEnd: p.PeriodEnd}
-		if p.ChargeID != nil {
-			var sum int64
-			for _, r := range refunds { // ordered by time, then refund id
-				if r.ChargeID != nil && *r.ChargeID == *p.ChargeID {
-					sum += r.Refunded
-					if sum >= p.Amount && pf.FullyRefundedOn.IsZero() {
-						pf.FullyRefundedOn = r.OccurredAt
-					}
-				}
-			}
-			for _, d := range disputes {
-				if d.ChargeID == *p.ChargeID {
-					df := DisputeFact{OpenedOn: d.Created}
-					if d.Status == "won" && d.ClosedAt.Valid {
-						df.WonOn = d.ClosedAt.Time
-					}
-					pf.Disputes = append(pf.Disputes, df)
-				}
-			}
-		}
-		f.Payments = append(f.Payments, pf)
-	}
-	ws, err := q.DuesMemberWaivers(ctx, m.ID)
-	if err != nil {
-		return f, err
-	}
-	for _, w := range ws {
-		wf := WaiverFact{StartsOn: w.StartsOn, EndsOn: w.ExpiresOn}
-		if w.RevokedOn != nil && w.RevokedOn.Before(w.ExpiresOn) {
-			wf.EndsOn, wf.Revoked = *w.RevokedOn, true
-		}
-		f.Waivers = append(f.Waivers, wf)
-	}
-	return f, nil
-}
-
-// recompute applies the policy to a member's facts as of today and makes
-// the standing history in force equal to the result: rows from the first
-// difference on are superseded (kept, with superseded_at) and the new ones
-// inserted. The member row is locked for the transaction.
-func (s *Service) recompute(ctx context.Context, tx pgx.Tx, q *postgres.Queries, member uuid.UUID) error {
-	m, err := q.DuesLockMember(ctx, member)
-	if err != nil {
-		return notFound(err, "member")
-	}
-	f, err := facts(ctx, q, m)
-	if err != nil {
-		return err
-	}
-	want := Timeline(f, s.cfg.Policy.GraceDays, s.today())
-	have, err := q.DuesStandingInForce(ctx, member)
-	if err != nil {
-		return err
-	}
-	i := 0
-	for i < len(want) && i < len(have) && want[i].Standing == have[i].Standing &&
-		want[i].EffectiveOn.Equal(have[i].EffectiveOn) && want[i].Reason == have[i].Reason {
-		i++
-	}
-	if i == len(want) && i == len(have) {
-		return nil
-	}
-	var from time.Time
-	switch {
-	case i < len(have) && i < len(want):
-		from = minTime(have[i].EffectiveOn, want[i].EffectiveOn)
-	case i < len(have):
-		from = have[i].EffectiveOn
-	default:
-		from = want[i].EffectiveOn
-	}
-	if err := q.DuesSupersedeStanding(ctx, postgres.DuesSupersedeStandingParams{MemberID: member, EffectiveOn: from}); err != nil {
-		return err
-	}
-	for _, t := range want {
-		if t.EffectiveOn.Before(from) {
-			continue
-		}
-		if err := q.DuesInsertStanding(ctx, postgres.DuesInsertStandingParams{
-			MemberID: member, Standing: t.Standing, EffectiveOn: t.EffectiveOn, Reason: t.Reason}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return err
 }
 
 // Recompute brings one member's standing history up to date with the
 // policy as of today. It is what payment events, waivers and the daily
 // sweep call; NotFound for an unknown member.
 func (s *Service) Recompute(ctx context.Context, member uuid.UUID) error {
-	return s.inTx(ctx, func(tx pgx.Tx, q *postgres.Queries) error { return s.recompute(ctx, tx, q, member) })
+	return s.inTx(ctx, func(tx pgx.Tx, q *postgres.Queries) error {
+		if _, err := q.DuesLockMember(ctx, member); err != nil {
+			return notFound(err, "member")
+		}
+		return s.recompute(ctx, q, member)
+	})
 }
 
-// SweepStanding is the daily job: it finds the members whose recorded
+// SweepStanding is the daily job: it queues the members whose recorded
 // standing today may differ from the policy's (grace periods that ended,
-// waivers that expired, members with no standing recorded yet) and
-// recomputes each in its own transaction. It returns how many it
+// waivers that expired, members with no standing recorded yet) and drains
+// the standing queue (see DrainStanding). It returns how many members it
 // recomputed.
 func (s *Service) SweepStanding(ctx context.Context) (int, error) {
-	ids, err := postgres.New(s.pool).DuesStandingSweepCandidates(ctx, postgres.DuesStandingSweepCandidatesParams{
+	q := postgres.New(s.pool)
+	ids, err := q.DuesStandingSweepCandidates(ctx, postgres.DuesStandingSweepCandidatesParams{
 		Today: s.today(), GraceDays: int32(s.cfg.Policy.GraceDays)})
 	if err != nil {
 		return 0, err
 	}
-	for i, id := range ids {
-		if err := s.Recompute(ctx, id); err != nil {
-			return i, wrapf(err, "dues: recompute standing of %s", id)
+	if len(ids) > 0 {
+		if err := q.DuesQueueStanding(ctx, ids); err != nil {
+			return 0, wrapf(err, "dues: queue standing sweep")
 		}
 	}
-	return len(ids), nil
+	return s.DrainStanding(ctx)
 }
 
 // StandingOn returns a member's standing on date d ("good" or "lapsed"): the
@@ -293,7 +196,7 @@ func (s *Service) GrantWaiver(ctx context.Context, p *auth.Principal, member uui
 				"expires_on": end.Format(time.DateOnly), "reason": reason})); err != nil {
 			return err
 		}
-		return s.recompute(ctx, tx, q, member)
+		return s.recompute(ctx, q, member)
 	})
 	return out, err
 }
@@ -323,7 +226,7 @@ func (s *Service) RevokeWaiver(ctx context.Context, p *auth.Principal, id uuid.U
 			map[string]any{"member_id": w.MemberID.String(), "revoked_on": on.Format(time.DateOnly)})); err != nil {
 			return err
 		}
-		return s.recompute(ctx, tx, q, w.MemberID)
+		return s.recompute(ctx, q, w.MemberID)
 	})
 	return out, err
 }

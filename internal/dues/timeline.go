@@ -60,6 +60,10 @@ type Facts struct {
 	Statuses []StatusFact // any order
 	Payments []PaymentFact
 	Waivers  []WaiverFact
+	// LegacyPaidThrough is the paid-through date brought from the
+	// organization's previous system (a roster import's paid_through);
+	// zero when there is none.
+	LegacyPaidThrough time.Time
 }
 
 // cover is a closed interval of days [from, to] during which the member
@@ -79,7 +83,11 @@ const day = 24 * time.Hour
 //   - a paid invoice paid on or before D with D <= paid-through + grace,
 //     unless by D its charge has been fully refunded or is disputed (a
 //     dispute won makes it count again from the day it closed), or
-//   - a dues waiver with starts_on <= D < expires_on (and not revoked by D).
+//   - a dues waiver with starts_on <= D < expires_on (and not revoked by D),
+//     or
+//   - a legacy paid-through date (from the previous system) with
+//     joined_on <= D <= paid-through + grace: what was paid before
+//     Chapterhouse counts from joining on, as that system's date says.
 //
 // The amount paid plays no part: paying more never grants more. A member who
 // never paid and has no waiver is lapsed from the day they joined. The
@@ -125,6 +133,14 @@ func Timeline(f Facts, graceDays int, today time.Time) []Transition {
 		}
 		if !cur.After(end) {
 			covers = append(covers, cover{from: cur, to: end, start: start, stop: natural})
+		}
+	}
+	if !f.LegacyPaidThrough.IsZero() {
+		pt := dateOf(f.LegacyPaidThrough)
+		if end := pt.Add(grace); !end.Before(joined) {
+			covers = append(covers, cover{from: joined, to: end,
+				start: "dues paid through " + pt.Format(time.DateOnly) + " (previous system)",
+				stop:  "grace period ended (paid through " + pt.Format(time.DateOnly) + ")"})
 		}
 	}
 	for _, w := range f.Waivers {

@@ -69,6 +69,21 @@ func TestTimeline(t *testing.T) {
 				PaidOn: d("2026-01-01"), PeriodEnd: d("2026-02-01")}}},
 			want: []Transition{{Good, d("2026-01-01"), "dues paid through 2026-02-01 (in_1)"},
 				{Lapsed, d("2026-03-04"), "grace period ended (paid through 2026-02-01)"}}},
+		{name: "legacy paid-through counts from joining through grace", today: "2026-04-01",
+			f: Facts{JoinedOn: d("2020-05-01"), LegacyPaidThrough: d("2026-01-31")},
+			want: []Transition{{Good, d("2020-05-01"), "dues paid through 2026-01-31 (previous system)"},
+				{Lapsed, d("2026-03-03"), "grace period ended (paid through 2026-01-31)"}}},
+		{name: "legacy paid-through in the past lapsed long ago", today: "2026-04-01",
+			f: Facts{JoinedOn: d("2020-05-01"), LegacyPaidThrough: d("2024-12-31")},
+			want: []Transition{{Good, d("2020-05-01"), "dues paid through 2024-12-31 (previous system)"},
+				{Lapsed, d("2025-01-31"), "grace period ended (paid through 2024-12-31)"}}},
+		{name: "legacy paid-through before joining grants nothing", today: "2026-04-01",
+			f:    Facts{JoinedOn: d("2026-03-01"), LegacyPaidThrough: d("2025-12-31")},
+			want: []Transition{{Lapsed, d("2026-03-01"), "no dues paid"}}},
+		{name: "Stripe payment takes over from the legacy date without a gap", today: "2026-04-01",
+			f: Facts{JoinedOn: d("2020-05-01"), LegacyPaidThrough: d("2026-01-31"),
+				Payments: []PaymentFact{{InvoiceID: "in_9", Amount: 1000, PaidOn: d("2026-02-15"), PeriodEnd: d("2026-03-15")}}},
+			want: []Transition{{Good, d("2020-05-01"), "dues paid through 2026-01-31 (previous system)"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Timeline(tc.f, grace, d(tc.today))

@@ -23,9 +23,17 @@ import (
 )
 
 // Roster CSV columns. Export writes them in this order; import needs a
-// header naming them in any order and requires the first three.
+// header naming them in any order and requires email, given_name and
+// joined_on.
+//
+// paid_through is the date (YYYY-MM-DD) through which the member's dues
+// were paid in the organization's previous system: a legacy dues fact that
+// standing follows (as dues paid from joining through that date, plus the
+// grace period) until Stripe payments take over. An empty cell leaves the
+// stored date as it is; a different date replaces it. Export writes the
+// stored date back, so an export re-imports to no change.
 var (
-	csvColumns  = []string{"email", "given_name", "family_name", "phone", "postal_address", "joined_on", "external_id", "status", "chapter"}
+	csvColumns  = []string{"email", "given_name", "family_name", "phone", "postal_address", "joined_on", "external_id", "status", "chapter", "paid_through"}
 	csvRequired = []string{"email", "given_name", "joined_on"}
 )
 
@@ -59,7 +67,10 @@ type importRow struct {
 	chapterID uuid.UUID
 	in        MemberInput
 	status    string
-	explicit  map[string]bool // columns the file has, so absent ones keep stored values
+	// paidThrough is the legacy paid-through date; zero when the cell is
+	// empty or the column absent.
+	paidThrough time.Time
+	explicit    map[string]bool // columns the file has, so absent ones keep stored values
 }
 
 // ImportRoster reads a roster CSV and applies it: rows match existing members
@@ -104,8 +115,9 @@ func (s *Service) ImportRoster(ctx context.Context, p *auth.Principal, chapterID
 			return &errs.Error{Kind: errs.Invalid, Field: "file",
 				Msg: fmt.Sprintf("%d problem(s) in the file; nothing was imported", len(rowErrs)), Details: rowErrs}
 		}
-		rep = ImportReport{Rows: len(rows), Created: len(plan.create), Updated: len(plan.update.Ids),
-			Unchanged: len(rows) - len(plan.create) - len(plan.update.Ids), DryRun: dryRun}
+		updated := len(plan.update.Ids) + plan.creditOnly
+		rep = ImportReport{Rows: len(rows), Created: len(plan.create), Updated: updated,
+			Unchanged: len(rows) - len(plan.create) - updated, DryRun: dryRun}
 		if dryRun {
 			return nil
 		}
@@ -237,6 +249,11 @@ func (s *Service) parseRoster(r io.Reader, p *auth.Principal, chapterID uuid.UUI
 		default:
 			rowErrs = append(rowErrs, RowError{n, "status", "must be active or inactive"})
 		}
+		if pt := strings.TrimSpace(get("paid_through")); pt != "" {
+			if row.paidThrough, ferr = parsePaidThrough(pt, today); ferr != nil {
+				bad("paid_through", ferr)
+			}
+		}
 		if slug := strings.ToLower(strings.TrimSpace(get("chapter"))); slug != "" {
 			c, ok := bySlug[slug]
 			switch {
@@ -268,6 +285,14 @@ type importPlan struct {
 	create  []postgres.CopyMembersParams
 	update  postgres.UpdateMembersBatchParams
 	history []postgres.CopyStatusChangesParams
+	// credits are the legacy paid-through dates to set (new or changed).
+	credits postgres.ImportUpsertLegacyCreditsParams
+	// creditOnly counts matched rows whose only change is the legacy
+	// paid-through date (reported as updated).
+	creditOnly int
+	// requeue are existing members whose status or join date changes, so
+	// their standing must be recomputed.
+	requeue []uuid.UUID
 }
 
 // planImport matches rows to stored members and works out what changes. It
@@ -298,6 +323,12 @@ func (s *Service) planImport(ctx context.Context, q *postgres.Queries, p *auth.P
 	var plan importPlan
 	var rowErrs []RowError
 	actor := uuid.NullUUID{UUID: p.MemberID, Valid: true}
+	plan.credits.RecordedBy = actor
+	newCredits := map[string]time.Time{} // by email: unique within a clean file
+	credits, err := storedCredits(ctx, q, rows, byEmail, byExt)
+	if err != nil {
+		return importPlan{}, nil, err
+	}
 	today := s.today()
 	for _, r := range rows {
 		var m *Member
@@ -313,6 +344,9 @@ func (s *Service) planImport(ctx context.Context, q *postgres.Queries, p *auth.P
 			}
 		}
 		if m == nil {
+			if !r.paidThrough.IsZero() {
+				newCredits[r.in.Email] = r.paidThrough
+			}
 			plan.create = append(plan.create, postgres.CopyMembersParams{
 				ChapterID: r.chapterID, GivenName: r.in.GivenName, FamilyName: r.in.FamilyName,
 				Email: r.in.Email, Phone: r.in.Phone, PostalAddress: r.in.PostalAddress, JoinedOn: r.in.JoinedOn,
@@ -328,9 +362,20 @@ func (s *Service) planImport(ctx context.Context, q *postgres.Queries, p *auth.P
 			rowErrs = append(rowErrs, RowError{r.row, "email", "this member belongs to a chapter outside your roster permission"})
 			continue
 		}
+		creditChanged := !r.paidThrough.IsZero() && !r.paidThrough.Equal(credits[m.ID])
+		if creditChanged {
+			plan.credits.MemberIds = append(plan.credits.MemberIds, m.ID)
+			plan.credits.PaidThroughs = append(plan.credits.PaidThroughs, r.paidThrough)
+		}
 		next := mergeRow(m, r)
 		if sameRecord(&next, m) {
+			if creditChanged {
+				plan.creditOnly++
+			}
 			continue
+		}
+		if next.Status != m.Status || !next.JoinedOn.Equal(m.JoinedOn) {
+			plan.requeue = append(plan.requeue, m.ID)
 		}
 		u := &plan.update
 		u.Ids = append(u.Ids, m.ID)
@@ -367,6 +412,10 @@ func (s *Service) planImport(ctx context.Context, q *postgres.Queries, p *auth.P
 			return importPlan{}, nil, err
 		}
 		c.ID = id
+		if pt := newCredits[c.Email]; !pt.IsZero() {
+			plan.credits.MemberIds = append(plan.credits.MemberIds, id)
+			plan.credits.PaidThroughs = append(plan.credits.PaidThroughs, pt)
+		}
 		// Joining is joined_on; only a status other than active needs a row.
 		if c.Status == StatusInactive {
 			plan.history = append(plan.history, postgres.CopyStatusChangesParams{
@@ -427,6 +476,20 @@ func (s *Service) applyImport(ctx context.Context, tx pgx.Tx, q *postgres.Querie
 			return err
 		}
 	}
+	// Legacy paid-through dates are dues facts: stored, and the members
+	// queued for the dues workers' standing recompute, in this transaction
+	// (one statement; recomputing 100,000 standings here would hold the
+	// import's locks for minutes).
+	if len(plan.credits.MemberIds) > 0 {
+		if _, err := q.ImportUpsertLegacyCredits(ctx, plan.credits); err != nil {
+			return err
+		}
+	}
+	if len(plan.requeue) > 0 {
+		if err := q.QueueStandingRecompute(ctx, plan.requeue); err != nil {
+			return err
+		}
+	}
 	// A large import leaves the planner's statistics stale until autovacuum
 	// gets to them, and roster pages then scan whole chapters (measured:
 	// 40 ms instead of 0.2 ms a page at 100,000 members). ANALYZE inside
@@ -438,7 +501,8 @@ func (s *Service) applyImport(ctx context.Context, tx pgx.Tx, q *postgres.Querie
 	}
 	return s.audit(ctx, tx, audit.Entry{
 		ActorID: p.MemberID, Action: "roster.import", Entity: "chapter", EntityID: chapterID.String(), ChapterID: chapterID,
-		Data: map[string]int{"rows": rep.Rows, "created": rep.Created, "updated": rep.Updated, "unchanged": rep.Unchanged},
+		Data: map[string]int{"rows": rep.Rows, "created": rep.Created, "updated": rep.Updated, "unchanged": rep.Unchanged,
+			"paid_through_set": len(plan.credits.MemberIds)},
 	})
 }
 
@@ -479,10 +543,64 @@ func writeRosterCSV(w io.Writer, rows []postgres.ExportMembersRow) error {
 		}
 		rec[0], rec[1], rec[2], rec[3], rec[4] = m.Email, m.GivenName, m.FamilyName, m.Phone, m.PostalAddress
 		rec[5], rec[6], rec[7], rec[8] = m.JoinedOn.Format(time.DateOnly), ext, m.Status, m.ChapterSlug
+		rec[9] = ""
+		if m.LegacyPaidThrough != nil {
+			rec[9] = m.LegacyPaidThrough.Format(time.DateOnly)
+		}
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// storedCredits returns the legacy paid-through dates stored for the
+// members the rows match (by external id, else email), by member id. It
+// asks only when some row has a paid_through date.
+func storedCredits(ctx context.Context, q *postgres.Queries, rows []importRow, byEmail, byExt map[string]*Member) (map[uuid.UUID]time.Time, error) {
+	var ids []uuid.UUID
+	for _, r := range rows {
+		if r.paidThrough.IsZero() {
+			continue
+		}
+		var m *Member
+		if r.in.ExternalID != nil {
+			m = byExt[*r.in.ExternalID]
+		}
+		if m == nil {
+			m = byEmail[r.in.Email]
+		}
+		if m != nil {
+			ids = append(ids, m.ID)
+		}
+	}
+	out := make(map[uuid.UUID]time.Time, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	cs, err := q.ImportLegacyCredits(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		out[c.MemberID] = c.PaidThrough
+	}
+	return out, nil
+}
+
+// parsePaidThrough reads a legacy paid-through date: YYYY-MM-DD, from 1800
+// to ten years after today (dues are not prepaid further).
+func parsePaidThrough(s string, today time.Time) (time.Time, error) {
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, errs.Field("paid_through", "must be a date written YYYY-MM-DD")
+	}
+	if d.Year() < 1800 {
+		return time.Time{}, errs.Field("paid_through", "is before 1800")
+	}
+	if d.After(today.AddDate(10, 0, 0)) {
+		return time.Time{}, errs.Field("paid_through", "is more than ten years from today")
+	}
+	return d, nil
 }

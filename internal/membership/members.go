@@ -17,6 +17,19 @@ import (
 // only to those allowed to read it (see GetMember).
 type Member = postgres.Member
 
+// Dues standing values, as the dues domain derives them.
+const (
+	StandingGood   = "good"
+	StandingLapsed = "lapsed"
+)
+
+// MemberWithStanding is a member's record with their dues standing today
+// (StandingGood or StandingLapsed).
+type MemberWithStanding struct {
+	Member
+	Standing string
+}
+
 // StatusChange is one entry of a member's status history.
 type StatusChange = postgres.MemberStatusHistory
 
@@ -79,6 +92,31 @@ func (s *Service) Me(ctx context.Context, p *auth.Principal) (Member, error) {
 	}
 	m, err := postgres.New(s.pool).GetMember(ctx, p.MemberID)
 	return m, notFound(err, "member")
+}
+
+// MeWithStanding is Me with the principal's dues standing today.
+func (s *Service) MeWithStanding(ctx context.Context, p *auth.Principal) (MemberWithStanding, error) {
+	if p == nil {
+		return MemberWithStanding{}, errs.E(errs.Unauthenticated, "sign in first")
+	}
+	r, err := postgres.New(s.pool).GetMemberWithStanding(ctx, postgres.GetMemberWithStandingParams{ID: p.MemberID, OnDate: s.today()})
+	if err != nil {
+		return MemberWithStanding{}, notFound(err, "member")
+	}
+	return MemberWithStanding{Member: r.Member, Standing: r.Standing}, nil
+}
+
+// GetMemberWithStanding is GetMember with the member's dues standing
+// today, under the same rule and with the same errors.
+func (s *Service) GetMemberWithStanding(ctx context.Context, p *auth.Principal, id uuid.UUID) (MemberWithStanding, error) {
+	r, err := postgres.New(s.pool).GetMemberWithStanding(ctx, postgres.GetMemberWithStandingParams{ID: id, OnDate: s.today()})
+	if err != nil {
+		return MemberWithStanding{}, notFound(err, "member")
+	}
+	if p == nil || (p.MemberID != id && !p.Can(auth.RosterRead, r.Member.ChapterID)) {
+		return MemberWithStanding{}, errs.Forbiddenf("you may not see this member's record")
+	}
+	return MemberWithStanding{Member: r.Member, Standing: r.Standing}, nil
 }
 
 // GetMember returns a member's record to the member themself, to holders of
@@ -218,6 +256,12 @@ func (s *Service) UpdateMember(ctx context.Context, p *auth.Principal, id uuid.U
 		if err != nil {
 			return classify(err)
 		}
+		if !in.JoinedOn.Equal(m.JoinedOn) {
+			// Standing starts at joining: the dues workers recompute it.
+			if err := q.QueueStandingRecompute(ctx, []uuid.UUID{id}); err != nil {
+				return err
+			}
+		}
 		data := map[string]any{"changed": changed}
 		if chapter != m.ChapterID {
 			data["from_chapter"], data["to_chapter"] = m.ChapterID.String(), chapter.String()
@@ -264,6 +308,11 @@ func (s *Service) DeactivateMember(ctx context.Context, p *auth.Principal, id uu
 			MemberID: id, Status: StatusInactive, EffectiveOn: date, Reason: reason,
 			RecordedBy: uuid.NullUUID{UUID: p.MemberID, Valid: true},
 		}); err != nil {
+			return err
+		}
+		// An inactive member is not in good standing: the dues workers
+		// recompute it.
+		if err := q.QueueStandingRecompute(ctx, []uuid.UUID{id}); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, audit.Entry{

@@ -39,6 +39,10 @@ type RosterQuery struct {
 type RosterPage struct {
 	Members    []Member
 	NextCursor string
+	// Standing is each listed member's dues standing today, by member id:
+	// StandingGood or StandingLapsed (derived from dues facts; a member
+	// with no standing recorded is lapsed).
+	Standing map[uuid.UUID]string
 }
 
 // cursor is the position after the last member of a page, in the sort's
@@ -156,6 +160,18 @@ func (s *Service) ListMembers(ctx context.Context, p *auth.Principal, chapterID 
 		last := page.Members[rq.Limit-1]
 		page.NextCursor = cursor{Sort: rq.Sort, Family: last.FamilyName, Given: last.GivenName,
 			Joined: last.JoinedOn.Format(time.DateOnly), ID: last.ID}.encode()
+	}
+	ids := make([]uuid.UUID, len(page.Members))
+	for i, m := range page.Members {
+		ids[i] = m.ID
+	}
+	st, err := db.MembersStandingOn(ctx, postgres.MembersStandingOnParams{Ids: ids, OnDate: s.today()})
+	if err != nil {
+		return RosterPage{}, err
+	}
+	page.Standing = make(map[uuid.UUID]string, len(st))
+	for _, r := range st {
+		page.Standing[r.ID] = r.Standing
 	}
 	return page, nil
 }

@@ -117,6 +117,52 @@ func (q *Queries) DuesChargeRefunds(ctx context.Context, chargeID *string) ([]Du
 	return items, nil
 }
 
+const duesClaimStandingQueue = `-- name: DuesClaimStandingQueue :many
+DELETE FROM dues_standing_queue WHERE member_id IN (
+    SELECT q.member_id FROM dues_standing_queue q ORDER BY q.queued_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+RETURNING member_id
+`
+
+// Takes up to lim members off the standing queue (rows another transaction
+// holds are skipped); the caller recomputes them in the same transaction.
+func (q *Queries) DuesClaimStandingQueue(ctx context.Context, lim int32) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, duesClaimStandingQueue, lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var member_id uuid.UUID
+		if err := rows.Scan(&member_id); err != nil {
+			return nil, err
+		}
+		items = append(items, member_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const duesCustomerMember = `-- name: DuesCustomerMember :one
+SELECT c.member_id, m.chapter_id FROM dues_customers c JOIN members m ON m.id = c.member_id
+WHERE c.customer_id = $1
+`
+
+type DuesCustomerMemberRow struct {
+	MemberID  uuid.UUID
+	ChapterID uuid.UUID
+}
+
+// The member a Stripe customer belongs to and their current chapter.
+func (q *Queries) DuesCustomerMember(ctx context.Context, customerID string) (DuesCustomerMemberRow, error) {
+	row := q.db.QueryRow(ctx, duesCustomerMember, customerID)
+	var i DuesCustomerMemberRow
+	err := row.Scan(&i.MemberID, &i.ChapterID)
+	return i, err
+}
+
 const duesDeletePayoutItems = `-- name: DuesDeletePayoutItems :exec
 DELETE FROM dues_payout_items WHERE payout_id = $1
 `
@@ -124,6 +170,30 @@ DELETE FROM dues_payout_items WHERE payout_id = $1
 func (q *Queries) DuesDeletePayoutItems(ctx context.Context, payoutID string) error {
 	_, err := q.db.Exec(ctx, duesDeletePayoutItems, payoutID)
 	return err
+}
+
+const duesExistingMembers = `-- name: DuesExistingMembers :many
+SELECT id FROM members WHERE id = ANY($1::uuid[])
+`
+
+func (q *Queries) DuesExistingMembers(ctx context.Context, memberIds []uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, duesExistingMembers, memberIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const duesGetCustomer = `-- name: DuesGetCustomer :one
@@ -562,6 +632,29 @@ func (q *Queries) DuesInsertStanding(ctx context.Context, arg DuesInsertStanding
 		arg.Standing,
 		arg.EffectiveOn,
 		arg.Reason,
+	)
+	return err
+}
+
+const duesInsertStandingMany = `-- name: DuesInsertStandingMany :exec
+INSERT INTO member_standing_history (member_id, standing, effective_on, reason)
+SELECT unnest($1::uuid[]), unnest($2::text[]), unnest($3::date[]),
+    unnest($4::text[])
+`
+
+type DuesInsertStandingManyParams struct {
+	MemberIds    []uuid.UUID
+	Standings    []string
+	EffectiveOns []time.Time
+	Reasons      []string
+}
+
+func (q *Queries) DuesInsertStandingMany(ctx context.Context, arg DuesInsertStandingManyParams) error {
+	_, err := q.db.Exec(ctx, duesInsertStandingMany,
+		arg.MemberIds,
+		arg.Standings,
+		arg.EffectiveOns,
+		arg.Reasons,
 	)
 	return err
 }
@@ -1166,6 +1259,20 @@ func (q *Queries) DuesPaymentByCharge(ctx context.Context, chargeID *string) (Du
 	return i, err
 }
 
+const duesQueueStanding = `-- name: DuesQueueStanding :exec
+INSERT INTO dues_standing_queue (member_id) SELECT unnest($1::uuid[])
+ON CONFLICT (member_id) DO UPDATE SET queued_at = excluded.queued_at
+`
+
+// Queues members for a standing recompute, in the transaction that changed
+// their facts. An already queued member's row is updated, not skipped: its
+// row lock makes a worker taking it off the queue wait for this
+// transaction, so the recompute cannot miss the new facts.
+func (q *Queries) DuesQueueStanding(ctx context.Context, memberIds []uuid.UUID) error {
+	_, err := q.db.Exec(ctx, duesQueueStanding, memberIds)
+	return err
+}
+
 const duesRefundsDisputes = `-- name: DuesRefundsDisputes :many
 SELECT l.balance_transaction_id, l.kind, l.source_id, l.charge_id, l.invoice_id, l.member_id, l.chapter_id, l.amount, l.fee, l.net, l.currency, l.occurred_at, l.recorded_at, c.slug AS chapter_slug FROM dues_ledger l LEFT JOIN chapters c ON c.id = l.chapter_id
 WHERE l.kind IN ('refund', 'dispute', 'dispute_reversal')
@@ -1355,6 +1462,74 @@ func (q *Queries) DuesShareInputs(ctx context.Context, arg DuesShareInputsParams
 	return items, nil
 }
 
+const duesStandingFacts = `-- name: DuesStandingFacts :many
+SELECT m.id, m.joined_on, m.status,
+    coalesce((SELECT jsonb_agg(jsonb_build_object('s', h.status, 'on', h.effective_on) ORDER BY h.effective_on, h.id)
+              FROM member_status_history h WHERE h.member_id = m.id), '[]')::jsonb AS statuses,
+    coalesce((SELECT jsonb_agg(jsonb_build_object('inv', p.invoice_id, 'amt', p.amount, 'paid', p.paid_at,
+                  'end', p.period_end,
+                  'refunds', coalesce((SELECT jsonb_agg(jsonb_build_object('amt', -l.amount, 'at', l.occurred_at)
+                                          ORDER BY l.occurred_at, l.source_id)
+                                       FROM dues_ledger l WHERE l.charge_id = p.charge_id AND l.kind = 'refund'), '[]'),
+                  'disputes', coalesce((SELECT jsonb_agg(jsonb_build_object('created', d.created, 'status', d.status,
+                                          'closed', d.closed_at) ORDER BY d.created, d.dispute_id)
+                                        FROM dues_disputes d WHERE d.charge_id = p.charge_id), '[]'))
+                  ORDER BY p.paid_at, p.invoice_id)
+              FROM dues_payments p WHERE p.member_id = m.id), '[]')::jsonb AS payments,
+    coalesce((SELECT jsonb_agg(jsonb_build_object('start', w.starts_on, 'exp', w.expires_on, 'rev', w.revoked_on)
+                  ORDER BY w.starts_on, w.id)
+              FROM dues_waivers w WHERE w.member_id = m.id), '[]')::jsonb AS waivers,
+    coalesce((SELECT c.paid_through FROM dues_legacy_credits c WHERE c.member_id = m.id), '0001-01-01')::date AS legacy_paid_through,
+    coalesce((SELECT jsonb_agg(jsonb_build_object('s', h.standing, 'on', h.effective_on, 'r', h.reason) ORDER BY h.effective_on)
+              FROM member_standing_history h WHERE h.member_id = m.id AND h.superseded_at IS NULL), '[]')::jsonb AS in_force
+FROM members m WHERE m.id = ANY($1::uuid[])
+ORDER BY m.id
+FOR NO KEY UPDATE OF m SKIP LOCKED
+`
+
+type DuesStandingFactsRow struct {
+	ID                uuid.UUID
+	JoinedOn          time.Time
+	Status            string
+	Statuses          []byte
+	Payments          []byte
+	Waivers           []byte
+	LegacyPaidThrough time.Time
+	InForce           []byte
+}
+
+// Everything the standing policy reads for a set of members, one row per
+// member, in one round trip; the members are locked (those another
+// transaction holds are skipped: the caller queues them again).
+func (q *Queries) DuesStandingFacts(ctx context.Context, memberIds []uuid.UUID) ([]DuesStandingFactsRow, error) {
+	rows, err := q.db.Query(ctx, duesStandingFacts, memberIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []DuesStandingFactsRow{}
+	for rows.Next() {
+		var i DuesStandingFactsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.JoinedOn,
+			&i.Status,
+			&i.Statuses,
+			&i.Payments,
+			&i.Waivers,
+			&i.LegacyPaidThrough,
+			&i.InForce,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const duesStandingHistoryAll = `-- name: DuesStandingHistoryAll :many
 SELECT id, member_id, standing, effective_on, reason, recorded_at, superseded_at FROM member_standing_history WHERE member_id = $1 ORDER BY id
 `
@@ -1436,6 +1611,17 @@ func (q *Queries) DuesStandingOn(ctx context.Context, arg DuesStandingOnParams) 
 	return standing, err
 }
 
+const duesStandingQueueLength = `-- name: DuesStandingQueueLength :one
+SELECT count(*)::bigint FROM dues_standing_queue
+`
+
+func (q *Queries) DuesStandingQueueLength(ctx context.Context) (int64, error) {
+	row := q.db.QueryRow(ctx, duesStandingQueueLength)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const duesStandingSweepCandidates = `-- name: DuesStandingSweepCandidates :many
 WITH est AS (
     SELECT m.id,
@@ -1497,6 +1683,23 @@ type DuesSupersedeStandingParams struct {
 
 func (q *Queries) DuesSupersedeStanding(ctx context.Context, arg DuesSupersedeStandingParams) error {
 	_, err := q.db.Exec(ctx, duesSupersedeStanding, arg.MemberID, arg.EffectiveOn)
+	return err
+}
+
+const duesSupersedeStandingMany = `-- name: DuesSupersedeStandingMany :exec
+UPDATE member_standing_history h SET superseded_at = now()
+FROM (SELECT unnest($1::uuid[]) AS member_id, unnest($2::date[]) AS from_date) u
+WHERE h.member_id = u.member_id AND h.effective_on >= u.from_date AND h.superseded_at IS NULL
+`
+
+type DuesSupersedeStandingManyParams struct {
+	MemberIds []uuid.UUID
+	Froms     []time.Time
+}
+
+// Supersedes, for each member listed, the rows in force from its date on.
+func (q *Queries) DuesSupersedeStandingMany(ctx context.Context, arg DuesSupersedeStandingManyParams) error {
+	_, err := q.db.Exec(ctx, duesSupersedeStandingMany, arg.MemberIds, arg.Froms)
 	return err
 }
 

@@ -59,7 +59,8 @@ func (q *Queries) CreateMember(ctx context.Context, arg CreateMemberParams) (Mem
 }
 
 const exportMembers = `-- name: ExportMembers :many
-SELECT m.id, m.chapter_id, m.given_name, m.family_name, m.email, m.phone, m.postal_address, m.joined_on, m.status, m.external_id, m.created_at, m.updated_at, c.slug AS chapter_slug FROM members m JOIN chapters c ON c.id = m.chapter_id
+SELECT m.id, m.chapter_id, m.given_name, m.family_name, m.email, m.phone, m.postal_address, m.joined_on, m.status, m.external_id, m.created_at, m.updated_at, c.slug AS chapter_slug, l.paid_through AS legacy_paid_through
+FROM members m JOIN chapters c ON c.id = m.chapter_id LEFT JOIN dues_legacy_credits l ON l.member_id = m.id
 WHERE m.chapter_id = $1
   AND ($2::text IS NULL OR m.status = $2)
 ORDER BY m.family_name, m.given_name, m.id
@@ -71,19 +72,20 @@ type ExportMembersParams struct {
 }
 
 type ExportMembersRow struct {
-	ID            uuid.UUID
-	ChapterID     uuid.UUID
-	GivenName     string
-	FamilyName    string
-	Email         string
-	Phone         string
-	PostalAddress string
-	JoinedOn      time.Time
-	Status        string
-	ExternalID    *string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	ChapterSlug   string
+	ID                uuid.UUID
+	ChapterID         uuid.UUID
+	GivenName         string
+	FamilyName        string
+	Email             string
+	Phone             string
+	PostalAddress     string
+	JoinedOn          time.Time
+	Status            string
+	ExternalID        *string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	ChapterSlug       string
+	LegacyPaidThrough *time.Time
 }
 
 func (q *Queries) ExportMembers(ctx context.Context, arg ExportMembersParams) ([]ExportMembersRow, error) {
@@ -109,6 +111,7 @@ func (q *Queries) ExportMembers(ctx context.Context, arg ExportMembersParams) ([
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.ChapterSlug,
+			&i.LegacyPaidThrough,
 		); err != nil {
 			return nil, err
 		}
@@ -164,6 +167,43 @@ func (q *Queries) GetMemberForUpdate(ctx context.Context, id uuid.UUID) (Member,
 		&i.ExternalID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const getMemberWithStanding = `-- name: GetMemberWithStanding :one
+SELECT members.id, members.chapter_id, members.given_name, members.family_name, members.email, members.phone, members.postal_address, members.joined_on, members.status, members.external_id, members.created_at, members.updated_at, member_standing_on(members.id, $1::date)::text AS standing
+FROM members WHERE members.id = $2
+`
+
+type GetMemberWithStandingParams struct {
+	OnDate time.Time
+	ID     uuid.UUID
+}
+
+type GetMemberWithStandingRow struct {
+	Member   Member
+	Standing string
+}
+
+// A member's record with their dues standing on a date.
+func (q *Queries) GetMemberWithStanding(ctx context.Context, arg GetMemberWithStandingParams) (GetMemberWithStandingRow, error) {
+	row := q.db.QueryRow(ctx, getMemberWithStanding, arg.OnDate, arg.ID)
+	var i GetMemberWithStandingRow
+	err := row.Scan(
+		&i.Member.ID,
+		&i.Member.ChapterID,
+		&i.Member.GivenName,
+		&i.Member.FamilyName,
+		&i.Member.Email,
+		&i.Member.Phone,
+		&i.Member.PostalAddress,
+		&i.Member.JoinedOn,
+		&i.Member.Status,
+		&i.Member.ExternalID,
+		&i.Member.CreatedAt,
+		&i.Member.UpdatedAt,
+		&i.Standing,
 	)
 	return i, err
 }
@@ -493,6 +533,43 @@ func (q *Queries) ListStatusHistory(ctx context.Context, memberID uuid.UUID) ([]
 			&i.RecordedBy,
 			&i.RecordedAt,
 		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const membersStandingOn = `-- name: MembersStandingOn :many
+SELECT ids.id::uuid AS id, member_standing_on(ids.id, $1::date)::text AS standing
+FROM unnest($2::uuid[]) AS ids (id)
+`
+
+type MembersStandingOnParams struct {
+	OnDate time.Time
+	Ids    []uuid.UUID
+}
+
+type MembersStandingOnRow struct {
+	ID       uuid.UUID
+	Standing string
+}
+
+// The dues standing ('good' or 'lapsed') on a date of each member listed:
+// one query for a roster page.
+func (q *Queries) MembersStandingOn(ctx context.Context, arg MembersStandingOnParams) ([]MembersStandingOnRow, error) {
+	rows, err := q.db.Query(ctx, membersStandingOn, arg.OnDate, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []MembersStandingOnRow{}
+	for rows.Next() {
+		var i MembersStandingOnRow
+		if err := rows.Scan(&i.ID, &i.Standing); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

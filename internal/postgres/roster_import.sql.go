@@ -87,6 +87,68 @@ func (q *Queries) FindMembersForImport(ctx context.Context, arg FindMembersForIm
 	return items, nil
 }
 
+const importLegacyCredits = `-- name: ImportLegacyCredits :many
+SELECT member_id, paid_through FROM dues_legacy_credits WHERE member_id = ANY($1::uuid[])
+`
+
+type ImportLegacyCreditsRow struct {
+	MemberID    uuid.UUID
+	PaidThrough time.Time
+}
+
+// The legacy paid-through dates stored for the members an import matched.
+func (q *Queries) ImportLegacyCredits(ctx context.Context, memberIds []uuid.UUID) ([]ImportLegacyCreditsRow, error) {
+	rows, err := q.db.Query(ctx, importLegacyCredits, memberIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ImportLegacyCreditsRow{}
+	for rows.Next() {
+		var i ImportLegacyCreditsRow
+		if err := rows.Scan(&i.MemberID, &i.PaidThrough); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const importUpsertLegacyCredits = `-- name: ImportUpsertLegacyCredits :execrows
+WITH up AS (
+    INSERT INTO dues_legacy_credits AS c (member_id, paid_through, recorded_by)
+    SELECT u.member_id, u.paid_through, $1::uuid
+    FROM (SELECT unnest($2::uuid[]) AS member_id,
+                 unnest($3::date[]) AS paid_through) AS u
+    ON CONFLICT (member_id) DO UPDATE SET paid_through = excluded.paid_through,
+        recorded_by = excluded.recorded_by, recorded_at = now()
+    WHERE c.paid_through <> excluded.paid_through
+    RETURNING c.member_id
+)
+INSERT INTO dues_standing_queue (member_id) SELECT member_id FROM up
+ON CONFLICT (member_id) DO UPDATE SET queued_at = excluded.queued_at
+`
+
+type ImportUpsertLegacyCreditsParams struct {
+	RecordedBy   uuid.NullUUID
+	MemberIds    []uuid.UUID
+	PaidThroughs []time.Time
+}
+
+// Sets members' legacy paid-through dates (dues facts brought from the
+// previous system) and queues their standing for recompute, in one
+// statement.
+func (q *Queries) ImportUpsertLegacyCredits(ctx context.Context, arg ImportUpsertLegacyCreditsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, importUpsertLegacyCredits, arg.RecordedBy, arg.MemberIds, arg.PaidThroughs)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const lockRosterImports = `-- name: LockRosterImports :exec
 SELECT pg_advisory_xact_lock(7305812240114)
 `
@@ -94,6 +156,20 @@ SELECT pg_advisory_xact_lock(7305812240114)
 // Serialises roster imports, so two files cannot race on the same emails.
 func (q *Queries) LockRosterImports(ctx context.Context) error {
 	_, err := q.db.Exec(ctx, lockRosterImports)
+	return err
+}
+
+const queueStandingRecompute = `-- name: QueueStandingRecompute :exec
+INSERT INTO dues_standing_queue (member_id) SELECT unnest($1::uuid[])
+ON CONFLICT (member_id) DO UPDATE SET queued_at = excluded.queued_at
+`
+
+// Queues members' dues standing for recompute (a fact standing depends on,
+// such as status or join date, changed); the dues workers pick them up. A
+// queued member's row is updated, not skipped: the row lock makes a worker
+// that is taking it off wait for this transaction's facts.
+func (q *Queries) QueueStandingRecompute(ctx context.Context, memberIds []uuid.UUID) error {
+	_, err := q.db.Exec(ctx, queueStandingRecompute, memberIds)
 	return err
 }
 

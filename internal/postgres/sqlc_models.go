@@ -143,6 +143,13 @@ type DuesLedger struct {
 	RecordedAt           time.Time
 }
 
+type DuesLegacyCredit struct {
+	MemberID    uuid.UUID
+	PaidThrough time.Time
+	RecordedBy  uuid.NullUUID
+	RecordedAt  time.Time
+}
+
 type DuesPayment struct {
 	InvoiceID      string
 	MemberID       uuid.UUID
@@ -191,6 +198,11 @@ type DuesPlan struct {
 	LowIncome       bool
 	Active          bool
 	CreatedAt       time.Time
+}
+
+type DuesStandingQueue struct {
+	MemberID uuid.UUID
+	QueuedAt time.Time
 }
 
 type DuesSubscription struct {

@@ -283,6 +283,7 @@ WHERE m.joined_on <= $2::date
   AND coalesce((SELECT h.status FROM member_status_history h
        WHERE h.member_id = m.id AND h.effective_on <= $2::date
        ORDER BY h.effective_on DESC, h.id DESC LIMIT 1), 'active') = 'active'
+  AND member_standing_on(m.id, $2::date) = 'good'
 `
 
 type VotingFreezeRollParams struct {
@@ -293,12 +294,12 @@ type VotingFreezeRollParams struct {
 }
 
 // VotingFreezeRoll is the one place that decides who may vote: a member is
-// in good standing on the record date when they had joined by then and the
-// status in force on that date (member_status_history: the latest row with
-// effective_on <= record date) is 'active'. Scope: every member for a
-// national election (all_chapters), else the members whose current
-// chapter is the election's chapter. Switch this query to the dues
-// standing history when it lands.
+// on the roll when they had joined by the record date, the status in force
+// on that date (member_status_history: the latest row with effective_on <=
+// record date) is 'active', and their dues standing on that date
+// (member_standing_on, from the dues standing history) is 'good'. Scope:
+// every member for a national election (all_chapters), else the members
+// whose current chapter is the election's chapter.
 func (q *Queries) VotingFreezeRoll(ctx context.Context, arg VotingFreezeRollParams) (int64, error) {
 	result, err := q.db.Exec(ctx, votingFreezeRoll,
 		arg.ElectionID,

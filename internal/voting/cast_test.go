@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/chapterhouse/chapterhouse/internal/dues"
 	"github.com/chapterhouse/chapterhouse/internal/errs"
 )
 
@@ -72,6 +73,16 @@ func TestEligibility(t *testing.T) {
 	joinedLate := f.member(f.chA, f.today.AddDate(0, 0, -5))
 	lapsedBefore := f.member(f.chA, f.today.AddDate(-2, 0, 0), "inactive", f.today.AddDate(0, 0, -60))
 	otherChapter := f.member(f.chB, f.today.AddDate(-2, 0, 0))
+	// Dues: the record date is 30 days ago and grace is 30 days. Paid
+	// through 59 days ago: good until the day after the record date, so
+	// the member votes although their dues lapsed since. Paid through 61
+	// days ago: lapsed on the record date itself, so they do not.
+	duesLapsedAfter := f.memberPaidThrough(f.chA, f.today.AddDate(-2, 0, 0), f.today.AddDate(0, 0, -59))
+	duesLapsedOn := f.memberPaidThrough(f.chA, f.today.AddDate(-2, 0, 0), f.today.AddDate(0, 0, -61))
+	neverPaid := f.memberPaidThrough(f.chA, f.today.AddDate(-2, 0, 0), f.today.AddDate(-3, 0, 0))
+	if st, _ := f.dues.StandingOn(f.ctx, duesLapsedAfter.MemberID, f.today); st != dues.Lapsed {
+		t.Fatalf("member whose dues lapsed after the record date is %s today, want lapsed", st)
+	}
 	e := f.election(f.chA, false, off)
 	f.contest(off, e, ContestInput{Title: "Chair", Method: "plurality"}, 2)
 	e = f.open(off, e)
@@ -87,12 +98,19 @@ func TestEligibility(t *testing.T) {
 	wantKind(t, err, errs.Forbidden)
 	_, err = f.svc.Cast(f.ctx, lapsedBefore, e.ID, c.ID, ids[:1])
 	wantKind(t, err, errs.Forbidden)
+	if _, err := f.svc.Cast(f.ctx, duesLapsedAfter, e.ID, c.ID, ids[:1]); err != nil {
+		t.Fatalf("member whose dues lapsed after the record date: %v", err)
+	}
+	_, err = f.svc.Cast(f.ctx, duesLapsedOn, e.ID, c.ID, ids[:1])
+	wantKind(t, err, errs.Forbidden)
+	_, err = f.svc.Cast(f.ctx, neverPaid, e.ID, c.ID, ids[:1])
+	wantKind(t, err, errs.Forbidden)
 	_, err = f.svc.Cast(f.ctx, otherChapter, e.ID, c.ID, ids[:1])
 	wantKind(t, err, errs.NotFound)
 	_, err = f.svc.GetElection(f.ctx, otherChapter, e.ID)
 	wantKind(t, err, errs.NotFound)
-	if e.RollSize != 2 {
-		t.Fatalf("roll size %d, want 2 (the official and the member who lapsed later)", e.RollSize)
+	if e.RollSize != 3 {
+		t.Fatalf("roll size %d, want 3 (the official, the member inactive since and the member whose dues lapsed since)", e.RollSize)
 	}
 
 	// National election with per-chapter contests: each chapter sees its own.

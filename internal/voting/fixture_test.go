@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/chapterhouse/chapterhouse/internal/auth"
+	"github.com/chapterhouse/chapterhouse/internal/dues"
 	"github.com/chapterhouse/chapterhouse/internal/postgres"
 	"github.com/chapterhouse/chapterhouse/internal/postgres/pgtest"
 )
@@ -23,6 +24,7 @@ type fixture struct {
 	ctx      context.Context
 	pool     *pgxpool.Pool
 	svc      *Service
+	dues     *dues.Service
 	today    time.Time
 	national uuid.UUID
 	chA, chB uuid.UUID
@@ -42,6 +44,9 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	f.today = f.svc.today()
+	if f.dues, err = dues.NewService(f.pool, time.Now, dues.Config{Policy: dues.DefaultPolicy()}); err != nil {
+		t.Fatal(err)
+	}
 	q := postgres.New(f.pool)
 	nat, err := q.CreateChapter(f.ctx, postgres.CreateChapterParams{Kind: "national", Slug: "national", Name: "National", CharteredOn: f.today.AddDate(-10, 0, 0)})
 	if err != nil {
@@ -61,9 +66,34 @@ func newFixture(t testing.TB) *fixture {
 	return f
 }
 
-// member adds an active member who joined on joined, with further status
-// changes given as (status, effective date) pairs.
+// paidThrough gives members a legacy paid-through date (the dues fact a
+// roster import stores) and lets the dues service derive their standing:
+// eligibility needs good standing on the record date.
+func (f *fixture) paidThrough(through time.Time, members ...uuid.UUID) {
+	f.t.Helper()
+	dates := make([]time.Time, len(members))
+	for i := range dates {
+		dates[i] = through
+	}
+	if _, err := postgres.New(f.pool).ImportUpsertLegacyCredits(f.ctx, postgres.ImportUpsertLegacyCreditsParams{
+		MemberIds: members, PaidThroughs: dates}); err != nil {
+		f.t.Fatal(err)
+	}
+	if _, err := f.dues.DrainStanding(f.ctx); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// member adds an active member who joined on joined, with dues paid a year
+// ahead and further status changes given as (status, effective date) pairs.
 func (f *fixture) member(chapter uuid.UUID, joined time.Time, changes ...any) *auth.Principal {
+	f.t.Helper()
+	p := f.memberPaidThrough(chapter, joined, f.today.AddDate(1, 0, 0), changes...)
+	return p
+}
+
+// memberPaidThrough is member with dues paid through the given date.
+func (f *fixture) memberPaidThrough(chapter uuid.UUID, joined, through time.Time, changes ...any) *auth.Principal {
 	f.t.Helper()
 	f.n++
 	q := postgres.New(f.pool)
@@ -79,6 +109,7 @@ func (f *fixture) member(chapter uuid.UUID, joined time.Time, changes ...any) *a
 			f.t.Fatal(err)
 		}
 	}
+	f.paidThrough(through, m.ID)
 	return &auth.Principal{MemberID: m.ID, ChapterID: chapter, DisplayName: m.GivenName}
 }
 
@@ -104,6 +135,11 @@ func (f *fixture) members(chapter uuid.UUID, n int) []*auth.Principal {
 	if _, err := q.CopyStatusChanges(f.ctx, hs); err != nil {
 		f.t.Fatal(err)
 	}
+	ids := make([]uuid.UUID, n)
+	for i, m := range ms {
+		ids[i] = m.ID
+	}
+	f.paidThrough(f.today.AddDate(1, 0, 0), ids...)
 	return out
 }
 

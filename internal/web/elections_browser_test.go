@@ -194,9 +194,11 @@ func TestBrowserElectionJourney(t *testing.T) {
 	}
 	shoot(ctx, "receipt")
 
-	// More voters through the domain, so the count has several rounds.
+	// More voters through the domain, so the count has several rounds:
+	// demo members on the roll (in good standing on the record date).
 	rows, err := env.Pool.Query(bg, `SELECT id FROM members WHERE chapter_id = $1 AND status = 'active'
-		AND email LIKE '%@example.org' ORDER BY email LIMIT 9`, riverside)
+		AND email LIKE '%@example.org' AND member_standing_on(id, $2::date) = 'good' ORDER BY email LIMIT 9`,
+		riverside, e.RecordDate)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,6 +54,13 @@ func (f fakeAuth) Authenticate(r *http.Request) (*auth.Principal, error) {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureWith(t, nil)
+}
+
+// newFixtureWith is newFixture with a hook that completes the site's
+// dependencies (a dues service, say) once the database is seeded.
+func newFixtureWith(t *testing.T, deps func(*fixture, *web.Deps)) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	if _, err := demo.Seed(ctx, pool, time.Now().UTC()); err != nil {
@@ -91,7 +98,11 @@ func newFixture(t *testing.T) *fixture {
 		f.accounts[a.Username] = id
 		f.principals[a.Username] = &auth.Principal{MemberID: id, ChapterID: chapter, DisplayName: a.Name, Grants: grants[a.Username]}
 	}
-	site, err := web.New(web.Deps{Members: membership.NewService(pool, time.Now), Auth: fakeAuth(f.principals)})
+	d := web.Deps{Members: membership.NewService(pool, time.Now), Auth: fakeAuth(f.principals)}
+	if deps != nil {
+		deps(f, &d)
+	}
+	site, err := web.New(d)
 	if err != nil {
 		t.Fatal(err)
 	}

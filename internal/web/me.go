@@ -16,6 +16,8 @@ type mePage struct {
 	ChapterName string
 	History     []membership.StatusChange
 	Roles       []roleRow
+	// Dues is the member's dues standing; nil without a dues service.
+	Dues *meDues
 }
 
 type roleRow struct{ Role, Where string }
@@ -40,6 +42,9 @@ func (s *Site) me(rq *request) error {
 		names[c.ID] = c.Name
 	}
 	page := mePage{Member: m, ChapterName: names[m.ChapterID], History: history}
+	if page.Dues, err = s.meStanding(rq, m.ID); err != nil {
+		return err
+	}
 	for _, g := range rq.p.Grants {
 		where := names[g.ChapterID]
 		if g.National {

@@ -19,6 +19,9 @@ type memberPage struct {
 	History     []membership.StatusChange
 	Edit        *form
 	Deactivate  *form
+	// Dues is the member's dues standing, history and waivers; nil
+	// without a dues service or when the viewer may not see it.
+	Dues *memberDues
 }
 
 // member is GET /members/{id}: a member's record, shown only if the domain
@@ -36,6 +39,12 @@ func (s *Site) member(rq *request) error {
 // when not nil, replace the default forms (to show submitted values and
 // errors).
 func (s *Site) memberPage(rq *request, id uuid.UUID, status int, edit, deactivate *form) error {
+	return s.memberPageWith(rq, id, status, edit, deactivate, nil)
+}
+
+// memberPageWith is memberPage with a waiver form that, when not nil,
+// replaces the default one.
+func (s *Site) memberPageWith(rq *request, id uuid.UUID, status int, edit, deactivate, waiver *form) error {
 	ctx := rq.r.Context()
 	m, err := s.d.Members.GetMember(ctx, rq.p, id)
 	if err != nil {
@@ -50,6 +59,9 @@ func (s *Site) memberPage(rq *request, id uuid.UUID, status int, edit, deactivat
 		return err
 	}
 	page := memberPage{Member: m, ChapterName: ch.Name, History: history}
+	if page.Dues, err = s.memberDues(rq, m, waiver); err != nil {
+		return err
+	}
 	if rq.p.Can(auth.RosterRead, m.ChapterID) {
 		page.RosterURL = "/chapters/" + m.ChapterID.String() + "/roster"
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,7 +22,8 @@ import (
 
 // pageNames are the page templates; each is parsed together with
 // layout.html, which holds the page frame and the shared partials.
-var pageNames = append([]string{"home", "me", "roster", "member", "chapters", "import", "error"}, electionPageNames...)
+var pageNames = slices.Concat([]string{"home", "me", "roster", "member", "chapters", "import", "error"},
+	electionPageNames, duesPageNames)
 
 // templates is the parsed page set and the static files' version hashes.
 type templates struct {
@@ -57,7 +59,12 @@ func loadTemplates() (*templates, error) {
 		"human": func(d time.Time) string { return d.Format("2 Jan 2006") },
 	}
 	for _, name := range pageNames {
-		p, err := template.New(name).Funcs(funcs).ParseFS(assets.FS, "templates/layout.html", "templates/"+name+".html")
+		files := []string{"templates/layout.html", "templates/" + name + ".html"}
+		if strings.HasPrefix(name, "treasurer") {
+			// The treasurer's pages share their report header and picker.
+			files = append(files, "templates/treasurer_common.html")
+		}
+		p, err := template.New(name).Funcs(funcs).ParseFS(assets.FS, files...)
 		if err != nil {
 			return nil, fmt.Errorf("web: parse template %s: %w", name, err)
 		}
@@ -103,7 +110,7 @@ func (s *Site) render(rq *request, status int, name, title string, data any) err
 	v := view{
 		Title:     title,
 		User:      rq.p,
-		Nav:       navFor(rq.p, rq.r.URL.Path),
+		Nav:       navFor(rq.p, rq.r.URL.Path, s.d.Dues != nil),
 		CSRF:      rq.p.CSRFToken(),
 		Flash:     rq.flash,
 		SignInURL: signInURL(rq.r),
@@ -137,9 +144,10 @@ func signInURL(r *http.Request) string {
 	return "/auth/login?" + url.Values{auth.ReturnToParam: {auth.SafeReturnPath(back)}}.Encode()
 }
 
-// navFor lists the pages p may use. It is a courtesy: every page checks
-// its own permission through the domain.
-func navFor(p *auth.Principal, current string) []navItem {
+// navFor lists the pages p may use; dues adds the dues and treasurer
+// pages. It is a courtesy: every page checks its own permission through
+// the domain.
+func navFor(p *auth.Principal, current string, dues bool) []navItem {
 	if p == nil {
 		return nil
 	}
@@ -153,8 +161,15 @@ func navFor(p *auth.Principal, current string) []navItem {
 		items = append(items, navItem{Label: "Roster", Href: "/chapters/" + chapters[0].String() + "/roster"})
 	}
 	items = append(items, navItem{Label: chaptersLabel, Href: "/chapters"}, navItem{Label: "Elections", Href: "/elections"})
+	if dues {
+		items = slices.Insert(items, 2, navItem{Label: "Dues", Href: "/me/dues"})
+		if all, ids := p.Scope(auth.LedgerRead); all || len(ids) > 0 {
+			items = append(items, navItem{Label: "Treasurer", Href: "/treasurer"})
+		}
+	}
 	for i := range items {
-		items[i].Current = items[i].Href == current
+		items[i].Current = items[i].Href == current ||
+			(items[i].Href == "/treasurer" && strings.HasPrefix(current, "/treasurer/"))
 	}
 	return items
 }

@@ -26,6 +26,7 @@ type rosterPage struct {
 	FilterErrors bool
 	Filtered     bool
 	Members      []membership.Member
+	Standing     map[uuid.UUID]string // dues standing today by member id
 	NextURL      string
 	FirstURL     string
 	ExportURL    string
@@ -82,7 +83,7 @@ func (s *Site) roster(rq *request) error {
 	if err != nil {
 		return err
 	}
-	page.Chapter, page.Members = ch, list.Members
+	page.Chapter, page.Members, page.Standing = ch, list.Members, list.Standing
 	keep := url.Values{}
 	for _, name := range rosterFilterNames {
 		if v := strings.TrimSpace(q.Get(name)); v != "" {

@@ -24,6 +24,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/chapterhouse/chapterhouse/internal/auth"
+	"github.com/chapterhouse/chapterhouse/internal/dues"
 	"github.com/chapterhouse/chapterhouse/internal/membership"
 	"github.com/chapterhouse/chapterhouse/internal/voting"
 )
@@ -43,6 +44,16 @@ type Deps struct {
 	// Voting runs elections; nil leaves the election pages out (they
 	// answer 404).
 	Voting *voting.Service
+	// Dues runs dues, standing and the treasurer's books; nil leaves the
+	// dues and treasurer pages out (they answer 404) and standing off the
+	// member pages. A service without Stripe keys is fine: the pages then
+	// say online payments are not configured.
+	Dues *dues.Service
+	// BaseURL is the site's external origin (https://members.example.org),
+	// used for the return addresses given to Stripe Checkout and the
+	// customer portal. Empty uses the request's Host over http, which
+	// suits tests and local development only.
+	BaseURL string
 	// Logger receives internal errors (with the request id); nil discards.
 	Logger *slog.Logger
 	// SecureCookies marks the flash cookie Secure and gives it the __Host-
@@ -91,10 +102,12 @@ func New(d Deps) (*Site, error) {
 }
 
 // Body limits of POST requests: forms are small; a roster file of
-// membership.MaxImportRows rows fits in the import limit.
+// membership.MaxImportRows rows fits in the import limit; a bank's export
+// of deposits is far smaller.
 const (
-	maxFormBytes   = 1 << 20
-	maxImportBytes = 128 << 20
+	maxFormBytes     = 1 << 20
+	maxImportBytes   = 128 << 20
+	maxDepositsBytes = 16 << 20 // a bank export of deposits
 )
 
 // Mount registers every route of the front end, and the login routes in a,
@@ -130,6 +143,29 @@ func (s *Site) Mount(r gin.IRouter, a AuthHandlers) {
 	g.GET("/members/:id", s.handle(signedIn, 0, s.member))
 	g.POST("/members/:id", s.handle(signedIn, maxFormBytes, s.updateMember))
 	g.POST("/members/:id/deactivate", s.handle(signedIn, maxFormBytes, s.deactivateMember))
+
+	g.GET("/me/dues", s.handle(signedIn, 0, s.myDues))
+	g.POST("/me/dues/checkout", s.handle(signedIn, maxFormBytes, s.duesCheckout))
+	g.POST("/me/dues/portal", s.handle(signedIn, maxFormBytes, s.duesPortal))
+	g.POST("/members/:id/waivers", s.handle(signedIn, maxFormBytes, s.grantWaiver))
+	g.POST("/members/:id/waivers/:wid/revoke", s.handle(signedIn, maxFormBytes, s.revokeWaiver))
+
+	g.GET("/treasurer", s.handle(signedIn, 0, s.treasurer))
+	g.GET("/treasurer/income", s.handle(signedIn, 0, s.incomeReport))
+	g.GET("/treasurer/income.csv", s.handle(signedIn, 0, s.incomeCSV))
+	g.GET("/treasurer/lapses", s.handle(signedIn, 0, s.lapsesReport))
+	g.GET("/treasurer/lapses.csv", s.handle(signedIn, 0, s.lapsesCSV))
+	g.GET("/treasurer/refunds", s.handle(signedIn, 0, s.refundsReport))
+	g.GET("/treasurer/refunds.csv", s.handle(signedIn, 0, s.refundsCSV))
+	g.GET("/treasurer/share", s.handle(signedIn, 0, s.shareReport))
+	g.GET("/treasurer/share.csv", s.handle(signedIn, 0, s.shareCSV))
+	g.GET("/treasurer/payouts", s.handle(signedIn, 0, s.payoutsReport))
+	g.GET("/treasurer/payouts.csv", s.handle(signedIn, 0, s.payoutsCSV))
+	g.GET("/treasurer/payouts/:id", s.handle(signedIn, 0, s.payoutDetail))
+	g.GET("/treasurer/payouts/:id/export.csv", s.handle(signedIn, 0, s.payoutDetailCSV))
+	g.GET("/treasurer/deposits", s.handle(signedIn, 0, s.deposits))
+	g.POST("/treasurer/deposits", s.handle(signedIn, maxFormBytes, s.addDeposit))
+	g.POST("/treasurer/deposits/upload", s.handle(signedIn, maxDepositsBytes, s.uploadDeposits))
 
 	g.GET("/elections", s.handle(signedIn, 0, s.elections))
 	g.POST("/elections", s.handle(signedIn, maxFormBytes, s.createElection))

@@ -9,6 +9,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -23,6 +28,7 @@ import (
 	"github.com/chapterhouse/chapterhouse/internal/auth"
 	"github.com/chapterhouse/chapterhouse/internal/dues"
 	"github.com/chapterhouse/chapterhouse/internal/errs"
+	"github.com/chapterhouse/chapterhouse/internal/postgres"
 	"github.com/chapterhouse/chapterhouse/internal/postgres/pgtest"
 )
 
@@ -32,7 +38,7 @@ const secret = "whsec_bench"
 
 // benchWorkers is how many River workers process events during the
 // ingestion benchmark.
-var benchWorkers = 4
+var benchWorkers = 8
 
 // stripeStub answers balance transaction reads from the charge id alone
 // (stripe-mock returns one fixture for every id, which would collapse the
@@ -87,7 +93,22 @@ func event(i, members int) []byte {
 // (until every event is processed).
 func BenchmarkWebhookIngest(b *testing.B) {
 	const clients, members = 8, 2000
-	pool := pgtest.New(b)
+	// The server's pool gets a connection per client and per worker (and
+	// River's own), as a deployment sized for this load would; pgx's
+	// default is max(4, GOMAXPROCS).
+	dbURL := pgtest.NewURL(b)
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	qv := u.Query()
+	qv.Set("pool_max_conns", strconv.Itoa(clients+benchWorkers+4))
+	u.RawQuery = qv.Encode()
+	pool, err := postgres.Open(context.Background(), u.String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
 	seed(b, pool, members, 20)
 	svc, err := dues.NewService(pool, time.Now, dues.Config{Policy: dues.DefaultPolicy(), Stripe: stripeStub{},
 		WebhookSecret: secret, Workers: benchWorkers})
@@ -149,7 +170,8 @@ func BenchmarkWebhookIngest(b *testing.B) {
 	accepted := time.Since(start)
 	for benchWorkers > 0 {
 		var pending int
-		if err := pool.QueryRow(ctx, `SELECT count(*) FROM dues_events WHERE state <> 'processed'`).Scan(&pending); err != nil {
+		if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM dues_events WHERE state <> 'processed')
+				+ (SELECT count(*) FROM dues_standing_queue)`).Scan(&pending); err != nil {
 			b.Fatal(err)
 		}
 		if pending == 0 {
@@ -164,8 +186,52 @@ func BenchmarkWebhookIngest(b *testing.B) {
 	if benchWorkers > 0 && ledger != n {
 		b.Fatalf("ledger has %d rows for %d events", ledger, n)
 	}
+	var standing int
+	pool.QueryRow(ctx, `SELECT count(DISTINCT member_id) FROM member_standing_history
+		WHERE superseded_at IS NULL AND standing = 'good'`).Scan(&standing)
+	if benchWorkers > 0 && standing != min(n, members) {
+		b.Fatalf("%d members in good standing after %d payments by %d members", standing, n, min(n, members))
+	}
 	b.ReportMetric(float64(n)/accepted.Seconds(), "accepted/s")
 	b.ReportMetric(float64(n)/processed.Seconds(), "processed/s")
+	if tps, err := pgbenchInsertTPS(ctx, pool, dbURL, clients); err != nil {
+		b.Logf("pgbench baseline skipped: %v", err)
+	} else {
+		b.ReportMetric(tps, "pgbench_insert_tps")
+		b.ReportMetric(float64(n)/processed.Seconds()/tps, "processed/pgbench")
+	}
+}
+
+// pgbenchInsertTPS runs pgbench against the benchmark's own database with
+// the same number of clients, each transaction one single-row INSERT into
+// a fresh table, for three seconds, and returns its tps: the server's
+// ceiling for one-statement write transactions on this machine now.
+func pgbenchInsertTPS(ctx context.Context, pool *pgxpool.Pool, dbURL string, clients int) (float64, error) {
+	bin, err := exec.LookPath("pgbench")
+	if err != nil {
+		return 0, err
+	}
+	if _, err := pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS pgbench_single (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, v int NOT NULL, at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return 0, err
+	}
+	script, err := os.CreateTemp("", "pgbench-*.sql")
+	if err != nil {
+		return 0, err
+	}
+	defer os.Remove(script.Name())
+	script.WriteString("INSERT INTO pgbench_single (v) VALUES (1);\n")
+	script.Close()
+	cmd := exec.CommandContext(ctx, bin, "-n", "-c", strconv.Itoa(clients), "-j", "2", "-T", "3", "-f", script.Name(),
+		dbURL)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("%v: %s", err, out)
+	}
+	m := regexp.MustCompile(`tps = ([0-9.]+)`).FindSubmatch(out)
+	if m == nil {
+		return 0, fmt.Errorf("no tps in pgbench output: %s", out)
+	}
+	return strconv.ParseFloat(string(m[1]), 64)
 }
 
 // BenchmarkReports100k times the quarterly dues share and the monthly

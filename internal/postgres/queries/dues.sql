@@ -288,3 +288,68 @@ FROM cov
 WHERE (coalesce(cov.standing, 'lapsed') = 'lapsed' AND cov.since IS NOT NULL)
    OR (cov.standing = 'good' AND cov.covered_through < sqlc.arg(horizon)::date)
 ORDER BY cov.chapter_id, coalesce(cov.standing, 'lapsed'), cov.covered_through, cov.family_name, cov.id;
+
+-- name: DuesQueueStanding :exec
+-- Queues members for a standing recompute, in the transaction that changed
+-- their facts. An already queued member's row is updated, not skipped: its
+-- row lock makes a worker taking it off the queue wait for this
+-- transaction, so the recompute cannot miss the new facts.
+INSERT INTO dues_standing_queue (member_id) SELECT unnest(sqlc.arg(member_ids)::uuid[])
+ON CONFLICT (member_id) DO UPDATE SET queued_at = excluded.queued_at;
+
+-- name: DuesClaimStandingQueue :many
+-- Takes up to lim members off the standing queue (rows another transaction
+-- holds are skipped); the caller recomputes them in the same transaction.
+DELETE FROM dues_standing_queue WHERE member_id IN (
+    SELECT q.member_id FROM dues_standing_queue q ORDER BY q.queued_at LIMIT sqlc.arg(lim) FOR UPDATE SKIP LOCKED)
+RETURNING member_id;
+
+-- name: DuesStandingQueueLength :one
+SELECT count(*)::bigint FROM dues_standing_queue;
+
+-- name: DuesStandingFacts :many
+-- Everything the standing policy reads for a set of members, one row per
+-- member, in one round trip; the members are locked (those another
+-- transaction holds are skipped: the caller queues them again).
+SELECT m.id, m.joined_on, m.status,
+    coalesce((SELECT jsonb_agg(jsonb_build_object('s', h.status, 'on', h.effective_on) ORDER BY h.effective_on, h.id)
+              FROM member_status_history h WHERE h.member_id = m.id), '[]')::jsonb AS statuses,
+    coalesce((SELECT jsonb_agg(jsonb_build_object('inv', p.invoice_id, 'amt', p.amount, 'paid', p.paid_at,
+                  'end', p.period_end,
+                  'refunds', coalesce((SELECT jsonb_agg(jsonb_build_object('amt', -l.amount, 'at', l.occurred_at)
+                                          ORDER BY l.occurred_at, l.source_id)
+                                       FROM dues_ledger l WHERE l.charge_id = p.charge_id AND l.kind = 'refund'), '[]'),
+                  'disputes', coalesce((SELECT jsonb_agg(jsonb_build_object('created', d.created, 'status', d.status,
+                                          'closed', d.closed_at) ORDER BY d.created, d.dispute_id)
+                                        FROM dues_disputes d WHERE d.charge_id = p.charge_id), '[]'))
+                  ORDER BY p.paid_at, p.invoice_id)
+              FROM dues_payments p WHERE p.member_id = m.id), '[]')::jsonb AS payments,
+    coalesce((SELECT jsonb_agg(jsonb_build_object('start', w.starts_on, 'exp', w.expires_on, 'rev', w.revoked_on)
+                  ORDER BY w.starts_on, w.id)
+              FROM dues_waivers w WHERE w.member_id = m.id), '[]')::jsonb AS waivers,
+    coalesce((SELECT c.paid_through FROM dues_legacy_credits c WHERE c.member_id = m.id), '0001-01-01')::date AS legacy_paid_through,
+    coalesce((SELECT jsonb_agg(jsonb_build_object('s', h.standing, 'on', h.effective_on, 'r', h.reason) ORDER BY h.effective_on)
+              FROM member_standing_history h WHERE h.member_id = m.id AND h.superseded_at IS NULL), '[]')::jsonb AS in_force
+FROM members m WHERE m.id = ANY(sqlc.arg(member_ids)::uuid[])
+ORDER BY m.id
+FOR NO KEY UPDATE OF m SKIP LOCKED;
+
+-- name: DuesSupersedeStandingMany :exec
+-- Supersedes, for each member listed, the rows in force from its date on.
+UPDATE member_standing_history h SET superseded_at = now()
+FROM (SELECT unnest(sqlc.arg(member_ids)::uuid[]) AS member_id, unnest(sqlc.arg(froms)::date[]) AS from_date) u
+WHERE h.member_id = u.member_id AND h.effective_on >= u.from_date AND h.superseded_at IS NULL;
+
+-- name: DuesInsertStandingMany :exec
+INSERT INTO member_standing_history (member_id, standing, effective_on, reason)
+SELECT unnest(sqlc.arg(member_ids)::uuid[]), unnest(sqlc.arg(standings)::text[]), unnest(sqlc.arg(effective_ons)::date[]),
+    unnest(sqlc.arg(reasons)::text[]);
+
+
+-- name: DuesExistingMembers :many
+SELECT id FROM members WHERE id = ANY(sqlc.arg(member_ids)::uuid[]);
+
+-- name: DuesCustomerMember :one
+-- The member a Stripe customer belongs to and their current chapter.
+SELECT c.member_id, m.chapter_id FROM dues_customers c JOIN members m ON m.id = c.member_id
+WHERE c.customer_id = $1;

@@ -85,7 +85,8 @@ ORDER BY joined_on DESC, id DESC
 LIMIT sqlc.arg(lim);
 
 -- name: ExportMembers :many
-SELECT m.*, c.slug AS chapter_slug FROM members m JOIN chapters c ON c.id = m.chapter_id
+SELECT m.*, c.slug AS chapter_slug, l.paid_through AS legacy_paid_through
+FROM members m JOIN chapters c ON c.id = m.chapter_id LEFT JOIN dues_legacy_credits l ON l.member_id = m.id
 WHERE m.chapter_id = sqlc.arg(chapter_id)
   AND (sqlc.narg(status)::text IS NULL OR m.status = sqlc.narg(status))
 ORDER BY m.family_name, m.given_name, m.id;
@@ -125,3 +126,14 @@ ORDER BY
     CASE WHEN sqlc.arg(sort) IN ('name', 'joined') THEN m.id END,
     CASE WHEN sqlc.arg(sort) IN ('-name', '-joined') THEN m.id END DESC
 LIMIT sqlc.arg(lim);
+
+-- name: MembersStandingOn :many
+-- The dues standing ('good' or 'lapsed') on a date of each member listed:
+-- one query for a roster page.
+SELECT ids.id::uuid AS id, member_standing_on(ids.id, sqlc.arg(on_date)::date)::text AS standing
+FROM unnest(sqlc.arg(ids)::uuid[]) AS ids (id);
+
+-- name: GetMemberWithStanding :one
+-- A member's record with their dues standing on a date.
+SELECT sqlc.embed(members), member_standing_on(members.id, sqlc.arg(on_date)::date)::text AS standing
+FROM members WHERE members.id = sqlc.arg(id);

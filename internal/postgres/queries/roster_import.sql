@@ -44,3 +44,32 @@ WHERE m.id = u.id;
 
 -- name: AnalyzeMembers :exec
 ANALYZE members, member_status_history;
+
+-- name: ImportLegacyCredits :many
+-- The legacy paid-through dates stored for the members an import matched.
+SELECT member_id, paid_through FROM dues_legacy_credits WHERE member_id = ANY(sqlc.arg(member_ids)::uuid[]);
+
+-- name: ImportUpsertLegacyCredits :execrows
+-- Sets members' legacy paid-through dates (dues facts brought from the
+-- previous system) and queues their standing for recompute, in one
+-- statement.
+WITH up AS (
+    INSERT INTO dues_legacy_credits AS c (member_id, paid_through, recorded_by)
+    SELECT u.member_id, u.paid_through, sqlc.narg(recorded_by)::uuid
+    FROM (SELECT unnest(sqlc.arg(member_ids)::uuid[]) AS member_id,
+                 unnest(sqlc.arg(paid_throughs)::date[]) AS paid_through) AS u
+    ON CONFLICT (member_id) DO UPDATE SET paid_through = excluded.paid_through,
+        recorded_by = excluded.recorded_by, recorded_at = now()
+    WHERE c.paid_through <> excluded.paid_through
+    RETURNING c.member_id
+)
+INSERT INTO dues_standing_queue (member_id) SELECT member_id FROM up
+ON CONFLICT (member_id) DO UPDATE SET queued_at = excluded.queued_at;
+
+-- name: QueueStandingRecompute :exec
+-- Queues members' dues standing for recompute (a fact standing depends on,
+-- such as status or join date, changed); the dues workers pick them up. A
+-- queued member's row is updated, not skipped: the row lock makes a worker
+-- that is taking it off wait for this transaction's facts.
+INSERT INTO dues_standing_queue (member_id) SELECT unnest(sqlc.arg(member_ids)::uuid[])
+ON CONFLICT (member_id) DO UPDATE SET queued_at = excluded.queued_at;

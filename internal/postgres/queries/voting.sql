@@ -129,12 +129,12 @@ SELECT EXISTS (
 INSERT INTO voting_nominations (candidate_id, nominator_id) VALUES ($1, $2) ON CONFLICT DO NOTHING;
 
 -- VotingFreezeRoll is the one place that decides who may vote: a member is
--- in good standing on the record date when they had joined by then and the
--- status in force on that date (member_status_history: the latest row with
--- effective_on <= record date) is 'active'. Scope: every member for a
--- national election (all_chapters), else the members whose current
--- chapter is the election's chapter. Switch this query to the dues
--- standing history when it lands.
+-- on the roll when they had joined by the record date, the status in force
+-- on that date (member_status_history: the latest row with effective_on <=
+-- record date) is 'active', and their dues standing on that date
+-- (member_standing_on, from the dues standing history) is 'good'. Scope:
+-- every member for a national election (all_chapters), else the members
+-- whose current chapter is the election's chapter.
 -- name: VotingFreezeRoll :execrows
 INSERT INTO voting_roll (election_id, member_id, chapter_id)
 SELECT sqlc.arg(election_id)::uuid, m.id, m.chapter_id
@@ -143,7 +143,8 @@ WHERE m.joined_on <= sqlc.arg(record_date)::date
   AND (sqlc.arg(all_chapters)::bool OR m.chapter_id = sqlc.arg(chapter_id)::uuid)
   AND coalesce((SELECT h.status FROM member_status_history h
        WHERE h.member_id = m.id AND h.effective_on <= sqlc.arg(record_date)::date
-       ORDER BY h.effective_on DESC, h.id DESC LIMIT 1), 'active') = 'active';
+       ORDER BY h.effective_on DESC, h.id DESC LIMIT 1), 'active') = 'active'
+  AND member_standing_on(m.id, sqlc.arg(record_date)::date) = 'good';
 
 -- name: VotingDeleteRoll :exec
 DELETE FROM voting_roll WHERE election_id = $1;

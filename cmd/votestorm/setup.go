@@ -65,7 +65,7 @@ func setup(ctx context.Context, admin *api, s setupSpec, out io.Writer) (setupRe
 	}
 
 	var csv bytes.Buffer
-	if err := demo.LoadUsersCSV(&csv, s.voters, joinedOn); err != nil {
+	if err := demo.LoadUsersCSV(&csv, s.voters, joinedOn, time.Now().UTC().AddDate(1, 0, 0)); err != nil {
 		return r, err
 	}
 	start := time.Now()
@@ -109,7 +109,11 @@ func setup(ctx context.Context, admin *api, s setupSpec, out io.Writer) (setupRe
 		return r, fmt.Errorf("freeze the roll: %w", err)
 	}
 	if e.RollSize == nil || *e.RollSize < s.voters {
-		return r, fmt.Errorf("the frozen roll has %v members, fewer than the %d voters", e.RollSize, s.voters)
+		size := 0
+		if e.RollSize != nil {
+			size = *e.RollSize
+		}
+		return r, fmt.Errorf("the frozen roll has %d members, fewer than the %d voters", size, s.voters)
 	}
 	r.rollSize = *e.RollSize
 	if err := admin.call(ctx, http.MethodPost, electionPath(e.ID)+"/transition", map[string]any{"to": "open"}, http.StatusOK, &e); err != nil {

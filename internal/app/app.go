@@ -87,10 +87,11 @@ func New(ctx context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Logger) 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a := &App{Auth: authn, Members: membership.NewService(pool, time.Now)}
-	if a.Voting, err = voting.NewService(pool, time.Now, cfg.BallotKey); err != nil {
+	if a.Dues, err = newDues(ctx, cfg.Dues, pool, log); err != nil {
 		return nil, err
 	}
-	if a.Dues, err = newDues(ctx, cfg.Dues, pool, log); err != nil {
+	settle := func(ctx context.Context) error { _, err := a.Dues.DrainStanding(ctx); return err }
+	if a.Voting, err = voting.NewService(pool, time.Now, cfg.BallotKey, settle); err != nil {
 		return nil, err
 	}
 	site, err := web.New(web.Deps{Members: a.Members, Voting: a.Voting, Dues: a.Dues, BaseURL: cfg.BaseURL, Auth: authn,

@@ -48,21 +48,25 @@ func LoadAccounts(n int) ([]Account, error) {
 
 // LoadUsersCSV writes load-test accounts 1..n as a roster file in the
 // import format of package membership (header email, given_name,
-// family_name, joined_on, status; no chapter column, so the rows go to the
+// family_name, joined_on, status, paid_through; no chapter column, so the rows go to the
 // chapter the file is imported into), all active members who joined on
-// joined. Importing it through the API makes the accounts members whose
+// joined, with dues paid through paidThrough. Importing it through the API makes the accounts members whose
 // email matches the dev provider's users, so their bearer tokens resolve to
 // them. It returns an error when n is out of range or w fails.
-func LoadUsersCSV(w io.Writer, n int, joined time.Time) error {
+func LoadUsersCSV(w io.Writer, n int, joined, paidThrough time.Time) error {
 	accts, err := LoadAccounts(n)
 	if err != nil {
 		return err
 	}
 	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"email", "given_name", "family_name", "joined_on", "status"})
+	// Voters need good standing, which follows from dues: each has paid
+	// through paidThrough (a legacy paid-through date, as a roster import
+	// from an old system carries).
+	_ = cw.Write([]string{"email", "given_name", "family_name", "joined_on", "status", "paid_through"})
 	day := joined.Format(time.DateOnly)
+	paid := paidThrough.Format(time.DateOnly)
 	for i, a := range accts {
-		_ = cw.Write([]string{a.Email, "Load", fmt.Sprintf("Voter %05d", i+1), day, "active"})
+		_ = cw.Write([]string{a.Email, "Load", fmt.Sprintf("Voter %05d", i+1), day, "active", paid})
 	}
 	cw.Flush()
 	return cw.Error()

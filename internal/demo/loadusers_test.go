@@ -16,14 +16,14 @@ func TestLoadAccountsAreUniqueAndMatchTheCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := LoadUsersCSV(&buf, n, time.Date(2020, 1, 2, 0, 0, 0, 0, time.UTC)); err != nil {
+	if err := LoadUsersCSV(&buf, n, time.Date(2020, 1, 2, 0, 0, 0, 0, time.UTC), time.Date(2031, 5, 6, 0, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := csv.NewReader(&buf).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != n+1 || strings.Join(rows[0], ",") != "email,given_name,family_name,joined_on,status" {
+	if len(rows) != n+1 || strings.Join(rows[0], ",") != "email,given_name,family_name,joined_on,status,paid_through" {
 		t.Fatalf("%d rows, header %v", len(rows), rows[0])
 	}
 	seen := map[string]bool{}
@@ -32,7 +32,7 @@ func TestLoadAccountsAreUniqueAndMatchTheCSV(t *testing.T) {
 			t.Fatalf("duplicate account %+v", a)
 		}
 		seen[a.Username], seen[a.Email] = true, true
-		if rows[i+1][0] != a.Email || rows[i+1][3] != "2020-01-02" || rows[i+1][4] != "active" {
+		if rows[i+1][0] != a.Email || rows[i+1][3] != "2020-01-02" || rows[i+1][4] != "active" || rows[i+1][5] != "2031-05-06" {
 			t.Errorf("row %d = %v, want the email of %+v", i+2, rows[i+1], a)
 		}
 	}
@@ -47,7 +47,7 @@ func TestLoadAccountsRange(t *testing.T) {
 		if _, err := LoadAccounts(n); err == nil {
 			t.Errorf("LoadAccounts(%d) succeeded", n)
 		}
-		if err := LoadUsersCSV(&bytes.Buffer{}, n, time.Now()); err == nil {
+		if err := LoadUsersCSV(&bytes.Buffer{}, n, time.Now(), time.Now()); err == nil {
 			t.Errorf("LoadUsersCSV(%d) succeeded", n)
 		}
 	}

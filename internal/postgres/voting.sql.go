@@ -1078,6 +1078,25 @@ func (q *Queries) VotingOpenElection(ctx context.Context, arg VotingOpenElection
 	return i, err
 }
 
+const votingPendingStanding = `-- name: VotingPendingStanding :one
+SELECT count(*) FROM dues_standing_queue sq JOIN members m ON m.id = sq.member_id
+WHERE $1::bool OR m.chapter_id = $2::uuid
+`
+
+type VotingPendingStandingParams struct {
+	AllChapters bool
+	ChapterID   uuid.UUID
+}
+
+// VotingPendingStanding counts the members in an election's scope whose
+// dues standing still waits in the recompute queue.
+func (q *Queries) VotingPendingStanding(ctx context.Context, arg VotingPendingStandingParams) (int64, error) {
+	row := q.db.QueryRow(ctx, votingPendingStanding, arg.AllChapters, arg.ChapterID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const votingReplaceSealedBallot = `-- name: VotingReplaceSealedBallot :execrows
 UPDATE voting_sealed_ballots SET ciphertext = $3 WHERE contest_id = $1 AND lookup = $2
 `

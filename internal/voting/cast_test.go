@@ -1,8 +1,10 @@
 package voting
 
 import (
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -279,5 +281,37 @@ func TestReplacementNotAllowed(t *testing.T) {
 	res, err := f.svc.Results(f.ctx, off, e.ID, c.ID)
 	if err != nil || res.Passed == nil || !*res.Passed || res.TurnoutPercent != "50.00" {
 		t.Fatalf("yes/no result %+v, %v", res, err)
+	}
+}
+
+// TestFreezeWaitsForPendingStanding: a roll is never frozen from standing
+// that is still being recomputed. Without a settle hook the freeze refuses;
+// with one (as the app wires it) it settles first and succeeds.
+func TestFreezeWaitsForPendingStanding(t *testing.T) {
+	f := newFixture(t)
+	off := f.member(f.chA, f.today.AddDate(-2, 0, 0))
+	voter := f.member(f.chA, f.today.AddDate(-2, 0, 0))
+	e := f.election(f.chA, false, off)
+	// A payment or import queued the voter's recompute and it has not run.
+	if _, err := f.pool.Exec(f.ctx, `INSERT INTO dues_standing_queue (member_id) VALUES ($1)`, voter.MemberID); err != nil {
+		t.Fatal(err)
+	}
+	unsettled, err := NewService(f.pool, time.Now, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = unsettled.FreezeRoll(f.ctx, off, e.ID)
+	if errs.KindOf(err) != errs.Conflict || !strings.Contains(err.Error(), "being brought up to date") {
+		t.Fatalf("freeze with a pending recompute: %v, want a Conflict", err)
+	}
+	e, err = f.svc.FreezeRoll(f.ctx, off, e.ID)
+	if err != nil {
+		t.Fatalf("freeze through the settling service: %v", err)
+	}
+	if n := f.count(`SELECT count(*) FROM dues_standing_queue`); n != 0 {
+		t.Fatalf("queue still holds %d members after settling", n)
+	}
+	if n := f.count(`SELECT count(*) FROM voting_roll WHERE election_id = $1 AND member_id = $2`, e.ID, voter.MemberID); n != 1 {
+		t.Fatal("the settled voter is not on the roll")
 	}
 }

@@ -388,6 +388,16 @@ func (s *Service) freezeRoll(ctx context.Context, q *postgres.Queries, a access)
 	if a.e.RecordDate.After(s.today()) {
 		return 0, errs.Conflictf("the record date %s is still ahead: the roll can be frozen from that day on", a.e.RecordDate.Format(time.DateOnly))
 	}
+	// Standing follows from facts (payments, waivers, imported paid-through
+	// dates) through a recompute queue; a roll frozen while members in scope
+	// still wait in it would use their old standing.
+	pending, err := q.VotingPendingStanding(ctx, postgres.VotingPendingStandingParams{AllChapters: a.national, ChapterID: a.e.ChapterID})
+	if err != nil {
+		return 0, err
+	}
+	if pending > 0 {
+		return 0, errs.Conflictf("the dues standing of %d member(s) in scope is being brought up to date (after an import or a payment): try again in a moment", pending)
+	}
 	if err := q.VotingDeleteRoll(ctx, a.e.ID); err != nil {
 		return 0, err
 	}
@@ -404,6 +414,11 @@ func (s *Service) freezeRoll(ctx context.Context, q *postgres.Queries, a access)
 // roll at the record date, which must not be in the future. Officials
 // only. Errors: NotFound, Forbidden, Conflict (state, future record date).
 func (s *Service) FreezeRoll(ctx context.Context, p *auth.Principal, id uuid.UUID) (Election, error) {
+	if s.settle != nil {
+		if err := s.settle(ctx); err != nil {
+			return Election{}, err
+		}
+	}
 	err := s.inTx(ctx, func(tx pgx.Tx, q *postgres.Queries) error {
 		a, err := loadElection(ctx, q, p, id, true)
 		if err != nil {
@@ -441,6 +456,12 @@ func (s *Service) FreezeRoll(ctx context.Context, p *auth.Principal, id uuid.UUI
 func (s *Service) Open(ctx context.Context, p *auth.Principal, id uuid.UUID) (Election, error) {
 	if len(s.ballotKey) != KeySize {
 		return Election{}, errs.Conflictf("this server has no ballot key (CHAPTERHOUSE_BALLOT_KEY), so it cannot open an election")
+	}
+	if s.settle != nil {
+		// Opening freezes the roll when it is not frozen yet.
+		if err := s.settle(ctx); err != nil {
+			return Election{}, err
+		}
 	}
 	err := s.inTx(ctx, func(tx pgx.Tx, q *postgres.Queries) error {
 		a, err := loadElection(ctx, q, p, id, true)

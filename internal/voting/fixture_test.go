@@ -39,14 +39,15 @@ func newFixture(t testing.TB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.svc, err = NewService(f.pool, time.Now, key)
+	if f.dues, err = dues.NewService(f.pool, time.Now, dues.Config{Policy: dues.DefaultPolicy()}); err != nil {
+		t.Fatal(err)
+	}
+	settle := func(ctx context.Context) error { _, err := f.dues.DrainStanding(ctx); return err }
+	f.svc, err = NewService(f.pool, time.Now, key, settle)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.today = f.svc.today()
-	if f.dues, err = dues.NewService(f.pool, time.Now, dues.Config{Policy: dues.DefaultPolicy()}); err != nil {
-		t.Fatal(err)
-	}
 	q := postgres.New(f.pool)
 	nat, err := q.CreateChapter(f.ctx, postgres.CreateChapterParams{Kind: "national", Slug: "national", Name: "National", CharteredOn: f.today.AddDate(-10, 0, 0)})
 	if err != nil {

@@ -44,6 +44,9 @@ type Service struct {
 	pool      *pgxpool.Pool
 	now       func() time.Time
 	ballotKey []byte
+	// settle brings good standing up to date before a roll is frozen; nil
+	// when the organization runs without the dues service.
+	settle func(context.Context) error
 }
 
 // NewService returns a Service on pool. now is the clock (time.Now in
@@ -51,11 +54,16 @@ type Service struct {
 // ballot key (KeySize bytes, see ParseBallotKey); without it (nil) the
 // service works except that it refuses to open an election or handle its
 // ballots. A key of the wrong size is an error.
-func NewService(pool *pgxpool.Pool, now func() time.Time, ballotKey []byte) (*Service, error) {
+//
+// settle, when not nil, brings members' good standing up to date (the dues
+// service's DrainStanding): a roll is frozen only when no member in scope
+// still waits for a recompute, and FreezeRoll calls settle first so that it
+// rarely has to refuse.
+func NewService(pool *pgxpool.Pool, now func() time.Time, ballotKey []byte, settle func(context.Context) error) (*Service, error) {
 	if ballotKey != nil && len(ballotKey) != KeySize {
 		return nil, fmt.Errorf("voting: ballot key must be %d bytes, got %d", KeySize, len(ballotKey))
 	}
-	return &Service{pool: pool, now: now, ballotKey: ballotKey}, nil
+	return &Service{pool: pool, now: now, ballotKey: ballotKey, settle: settle}, nil
 }
 
 func (s *Service) today() time.Time {

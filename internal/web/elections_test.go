@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/chapterhouse/chapterhouse/internal/dues"
 	"github.com/chapterhouse/chapterhouse/internal/membership"
 	"github.com/chapterhouse/chapterhouse/internal/voting"
 	"github.com/chapterhouse/chapterhouse/internal/web"
@@ -37,7 +38,12 @@ func newElectionFixture(t *testing.T, open bool) *electionFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.voting, err = voting.NewService(f.pool, time.Now, key); err != nil {
+	standing, err := dues.NewService(f.pool, time.Now, dues.Config{Policy: dues.DefaultPolicy()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	settle := func(ctx context.Context) error { _, err := standing.DrainStanding(ctx); return err }
+	if f.voting, err = voting.NewService(f.pool, time.Now, key, settle); err != nil {
 		t.Fatal(err)
 	}
 	site, err := web.New(web.Deps{Members: membership.NewService(f.pool, time.Now), Voting: f.voting, Auth: fakeAuth(f.principals)})

@@ -219,3 +219,9 @@ INSERT INTO voting_results (contest_id, result, seed, ballots, roll_size, counte
 
 -- name: VotingGetResult :one
 SELECT * FROM voting_results WHERE contest_id = $1;
+
+-- VotingPendingStanding counts the members in an election's scope whose
+-- dues standing still waits in the recompute queue.
+-- name: VotingPendingStanding :one
+SELECT count(*) FROM dues_standing_queue sq JOIN members m ON m.id = sq.member_id
+WHERE sqlc.arg(all_chapters)::bool OR m.chapter_id = sqlc.arg(chapter_id)::uuid;

@@ -56,13 +56,19 @@ func binary() string {
 }
 
 // Start runs stripe-mock on a free port of 127.0.0.1 for the length of the
-// test and returns its base URL. It skips the test, saying how to install
-// it, when stripe-mock is not installed.
+// test and returns its base URL. When stripe-mock is not installed it skips
+// the test, saying how to install it, except under CI (CI set), where a
+// missing stripe-mock is a failure: CI installs it, and its absence must not
+// pass for a green run.
 func Start(t testing.TB) string {
 	t.Helper()
 	bin := binary()
 	if bin == "" {
-		t.Skipf("stripe-mock not installed: go install github.com/stripe/stripe-mock@%s (or set STRIPE_MOCK)", Version)
+		msg := fmt.Sprintf("stripe-mock not installed: go install github.com/stripe/stripe-mock@%s (or set STRIPE_MOCK)", Version)
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

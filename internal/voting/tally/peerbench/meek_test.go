@@ -85,3 +85,29 @@ func BenchmarkMeek1M(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkMeek3000 compares the two on a contest small enough for the
+// peer's int64 arithmetic (quota 500, under the ~922 where it overflows),
+// so both counts are sound; TestMeekAgreesWithMeekSTV checks they agree.
+func BenchmarkMeek3000(b *testing.B) {
+	c := tallytest.Generate(1, 3000, 12, 5)
+	b.Run("chapterhouse", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			lot := int64(1)
+			if _, err := stv.Count(c, stv.MeekPRF, stv.Options{Seed: &lot}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("meekstv", func(b *testing.B) {
+		cfg := toMeekSTV(c)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for b.Loop() {
+			if _, err := meekstv.Count(cfg); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

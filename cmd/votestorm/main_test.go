@@ -3,25 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
-	"log/slog"
 	"math/rand/v2"
-	"net"
-	"net/http/httptest"
 	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/chapterhouse/chapterhouse/internal/app"
+	"github.com/chapterhouse/chapterhouse/internal/app/apptest"
 	"github.com/chapterhouse/chapterhouse/internal/auth/devidp"
 	"github.com/chapterhouse/chapterhouse/internal/demo"
 	"github.com/chapterhouse/chapterhouse/internal/postgres"
 	"github.com/chapterhouse/chapterhouse/internal/postgres/pgtest"
-	"github.com/chapterhouse/chapterhouse/internal/voting"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -40,57 +34,21 @@ func runCmd(t *testing.T, env map[string]string, args ...string) (int, string, s
 // database URL.
 func startService(t *testing.T, n int) (string, string, string) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	dbURL := pgtest.NewURL(t)
-	pool, err := postgres.Open(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if _, err := demo.Seed(ctx, pool, time.Now().UTC()); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	var users []devidp.User
 	accts, err := demo.LoadAccounts(n)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, a := range append(demo.Accounts(), accts...) {
+	var users []devidp.User
+	for _, a := range accts {
 		users = append(users, devidp.User{Username: a.Username, Password: a.Password, Email: a.Email, Name: a.Name})
 	}
-	const clientID, secret = "votestorm-test", "votestorm-secret"
-	idp, err := devidp.Start(ctx, devidp.Options{Addr: "127.0.0.1:0", Users: users, Clients: []devidp.Client{{
-		ID: clientID, Secret: secret, RedirectURIs: []string{base + "/auth/callback"}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { idp.Close() })
-	key, err := voting.ParseBallotKey(voting.NewBallotKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := app.New(ctx, app.Config{BaseURL: base, OIDCIssuer: idp.Issuer(), OIDCClientID: clientID,
-		OIDCClientSecret: secret, SessionTTL: time.Hour, BallotKey: key}, pool, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatalf("assemble app: %v", err)
-	}
-	srv := httptest.NewUnstartedServer(a.Handler)
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	t.Cleanup(srv.Close)
+	env := apptest.StartWith(t, apptest.Options{ExtraUsers: users})
 	dir := t.TempDir()
-	if _, err := demo.WriteLoadClient(dir, demo.LoadClient{Issuer: idp.Issuer(), ClientID: clientID, ClientSecret: secret,
-		RedirectURI: base + "/auth/callback", Users: n}); err != nil {
+	if _, err := demo.WriteLoadClient(dir, demo.LoadClient{Issuer: env.IdP.Issuer(), ClientID: apptest.ClientID,
+		ClientSecret: apptest.ClientSecret, RedirectURI: env.URL + "/auth/callback", Users: n}); err != nil {
 		t.Fatal(err)
 	}
-	return base, dir, dbURL
+	return env.URL, dir, env.DatabaseURL
 }
 
 // TestStormAgainstTheApp runs the whole command against the whole service:

@@ -19,28 +19,53 @@ import (
 	"github.com/chapterhouse/chapterhouse/internal/app"
 	"github.com/chapterhouse/chapterhouse/internal/auth/devidp"
 	"github.com/chapterhouse/chapterhouse/internal/demo"
+	"github.com/chapterhouse/chapterhouse/internal/postgres"
 	"github.com/chapterhouse/chapterhouse/internal/postgres/pgtest"
 	"github.com/chapterhouse/chapterhouse/internal/voting"
 )
 
-// ClientID is the OAuth client the app is registered as with the provider.
-const ClientID = "chapterhouse-test"
+// ClientID and ClientSecret are the OAuth client the app is registered as
+// with the provider.
+const (
+	ClientID     = "chapterhouse-test"
+	ClientSecret = "test-secret"
+)
 
 // Env is a running service.
 type Env struct {
 	URL  string
 	Pool *pgxpool.Pool
-	IdP  *devidp.Provider
-	App  *app.App
+	// DatabaseURL is the test database the service runs on.
+	DatabaseURL string
+	IdP         *devidp.Provider
+	App         *app.App
 }
 
-// Start runs the service for the length of the test. Logs go to t.Log only
-// when CHAPTERHOUSE_TEST_LOG is set, to keep output readable.
+// Options adjust Start.
+type Options struct {
+	// ExtraUsers are provider accounts besides the demo accounts (load
+	// tests register their voters here).
+	ExtraUsers []devidp.User
+}
+
+// Start runs the service with the demo accounts for the length of the test.
 func Start(t testing.TB) *Env {
+	t.Helper()
+	return StartWith(t, Options{})
+}
+
+// StartWith runs the service for the length of the test, as opts say. The
+// service's logs are discarded, to keep test output readable.
+func StartWith(t testing.TB, opts Options) *Env {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	pool := pgtest.New(t)
+	dbURL := pgtest.NewURL(t)
+	pool, err := postgres.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
 	if _, err := demo.Seed(ctx, pool, time.Now().UTC()); err != nil {
 		t.Fatalf("seed demo organization: %v", err)
 	}
@@ -53,8 +78,9 @@ func Start(t testing.TB) *Env {
 	for _, a := range demo.Accounts() {
 		users = append(users, devidp.User{Username: a.Username, Password: a.Password, Email: a.Email, Name: a.Name})
 	}
+	users = append(users, opts.ExtraUsers...)
 	idp, err := devidp.Start(ctx, devidp.Options{Addr: "127.0.0.1:0", Users: users, Clients: []devidp.Client{{
-		ID: ClientID, Secret: "test-secret",
+		ID: ClientID, Secret: ClientSecret,
 		RedirectURIs:           []string{base + "/auth/callback"},
 		PostLogoutRedirectURIs: []string{base + "/"},
 	}}})
@@ -64,7 +90,7 @@ func Start(t testing.TB) *Env {
 	t.Cleanup(func() { idp.Close() })
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a, err := app.New(ctx, app.Config{BaseURL: base, OIDCIssuer: idp.Issuer(), OIDCClientID: ClientID,
-		OIDCClientSecret: "test-secret", SessionTTL: time.Hour, BallotKey: ballotKey(t)}, pool, log)
+		OIDCClientSecret: ClientSecret, SessionTTL: time.Hour, BallotKey: ballotKey(t)}, pool, log)
 	if err != nil {
 		t.Fatalf("assemble app: %v", err)
 	}
@@ -73,7 +99,7 @@ func Start(t testing.TB) *Env {
 	srv.Listener = ln
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &Env{URL: base, Pool: pool, IdP: idp, App: a}
+	return &Env{URL: base, Pool: pool, DatabaseURL: dbURL, IdP: idp, App: a}
 }
 
 // Token returns a bearer access token for a demo account, obtained through

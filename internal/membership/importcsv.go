@@ -285,8 +285,11 @@ type importPlan struct {
 	create  []postgres.CopyMembersParams
 	update  postgres.UpdateMembersBatchParams
 	history []postgres.CopyStatusChangesParams
-	// credits are the legacy paid-through dates to set (new or changed).
-	credits postgres.ImportUpsertLegacyCreditsParams
+	// credits are the legacy paid-through dates to set or change for
+	// members who exist already; newCredits those of members the import
+	// creates (written by COPY, with their standing queued the same way).
+	credits    postgres.ImportUpsertLegacyCreditsParams
+	newCredits []postgres.CopyLegacyCreditsParams
 	// creditOnly counts matched rows whose only change is the legacy
 	// paid-through date (reported as updated).
 	creditOnly int
@@ -413,8 +416,7 @@ func (s *Service) planImport(ctx context.Context, q *postgres.Queries, p *auth.P
 		}
 		c.ID = id
 		if pt := newCredits[c.Email]; !pt.IsZero() {
-			plan.credits.MemberIds = append(plan.credits.MemberIds, id)
-			plan.credits.PaidThroughs = append(plan.credits.PaidThroughs, pt)
+			plan.newCredits = append(plan.newCredits, postgres.CopyLegacyCreditsParams{MemberID: id, PaidThrough: pt, RecordedBy: actor})
 		}
 		// Joining is joined_on; only a status other than active needs a row.
 		if c.Status == StatusInactive {
@@ -485,6 +487,20 @@ func (s *Service) applyImport(ctx context.Context, tx pgx.Tx, q *postgres.Querie
 			return err
 		}
 	}
+	if len(plan.newCredits) > 0 {
+		// COPY, not the upsert: these members are new, and at 90,000 rows
+		// the upsert took 3.1 s against 0.5 s for the two COPYs.
+		if _, err := q.CopyLegacyCredits(ctx, plan.newCredits); err != nil {
+			return err
+		}
+		ids := make([]uuid.UUID, len(plan.newCredits))
+		for i, c := range plan.newCredits {
+			ids[i] = c.MemberID
+		}
+		if _, err := q.CopyStandingQueue(ctx, ids); err != nil {
+			return err
+		}
+	}
 	if len(plan.requeue) > 0 {
 		if err := q.QueueStandingRecompute(ctx, plan.requeue); err != nil {
 			return err
@@ -495,6 +511,9 @@ func (s *Service) applyImport(ctx context.Context, tx pgx.Tx, q *postgres.Querie
 	// 40 ms instead of 0.2 ms a page at 100,000 members). ANALYZE inside
 	// this transaction sees its rows.
 	if len(plan.create)+len(plan.update.Ids) >= analyzeAfter {
+		if err := q.CleanRosterSearchPendingList(ctx); err != nil {
+			return err
+		}
 		if err := q.AnalyzeMembers(ctx); err != nil {
 			return err
 		}
@@ -502,7 +521,7 @@ func (s *Service) applyImport(ctx context.Context, tx pgx.Tx, q *postgres.Querie
 	return s.audit(ctx, tx, audit.Entry{
 		ActorID: p.MemberID, Action: "roster.import", Entity: "chapter", EntityID: chapterID.String(), ChapterID: chapterID,
 		Data: map[string]int{"rows": rep.Rows, "created": rep.Created, "updated": rep.Updated, "unchanged": rep.Unchanged,
-			"paid_through_set": len(plan.credits.MemberIds)},
+			"paid_through_set": len(plan.credits.MemberIds) + len(plan.newCredits)},
 	})
 }
 

@@ -7,7 +7,45 @@ package postgres
 
 import (
 	"context"
+
+	"github.com/google/uuid"
 )
+
+// iteratorForCopyLegacyCredits implements pgx.CopyFromSource.
+type iteratorForCopyLegacyCredits struct {
+	rows                 []CopyLegacyCreditsParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForCopyLegacyCredits) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForCopyLegacyCredits) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].MemberID,
+		r.rows[0].PaidThrough,
+		r.rows[0].RecordedBy,
+	}, nil
+}
+
+func (r iteratorForCopyLegacyCredits) Err() error {
+	return nil
+}
+
+// Legacy paid-through dates of members the import creates (none can exist
+// yet, so COPY rather than the upsert).
+func (q *Queries) CopyLegacyCredits(ctx context.Context, arg []CopyLegacyCreditsParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"dues_legacy_credits"}, []string{"member_id", "paid_through", "recorded_by"}, &iteratorForCopyLegacyCredits{rows: arg})
+}
 
 // iteratorForCopyMembers implements pgx.CopyFromSource.
 type iteratorForCopyMembers struct {
@@ -48,6 +86,39 @@ func (r iteratorForCopyMembers) Err() error {
 
 func (q *Queries) CopyMembers(ctx context.Context, arg []CopyMembersParams) (int64, error) {
 	return q.db.CopyFrom(ctx, []string{"members"}, []string{"id", "chapter_id", "given_name", "family_name", "email", "phone", "postal_address", "joined_on", "status", "external_id"}, &iteratorForCopyMembers{rows: arg})
+}
+
+// iteratorForCopyStandingQueue implements pgx.CopyFromSource.
+type iteratorForCopyStandingQueue struct {
+	rows                 []uuid.UUID
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForCopyStandingQueue) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForCopyStandingQueue) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0],
+	}, nil
+}
+
+func (r iteratorForCopyStandingQueue) Err() error {
+	return nil
+}
+
+// Queues newly created members' standing for recompute.
+func (q *Queries) CopyStandingQueue(ctx context.Context, memberID []uuid.UUID) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"dues_standing_queue"}, []string{"member_id"}, &iteratorForCopyStandingQueue{rows: memberID})
 }
 
 // iteratorForCopyStatusChanges implements pgx.CopyFromSource.

@@ -21,6 +21,23 @@ func (q *Queries) AnalyzeMembers(ctx context.Context) error {
 	return err
 }
 
+const cleanRosterSearchPendingList = `-- name: CleanRosterSearchPendingList :exec
+SELECT roster_search_merge_pending()
+`
+
+// Merges the roster search index's pending list, filled by a large import,
+// where the connected role may (see migration 000009).
+func (q *Queries) CleanRosterSearchPendingList(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, cleanRosterSearchPendingList)
+	return err
+}
+
+type CopyLegacyCreditsParams struct {
+	MemberID    uuid.UUID
+	PaidThrough time.Time
+	RecordedBy  uuid.NullUUID
+}
+
 type CopyMembersParams struct {
 	ID            uuid.UUID
 	ChapterID     uuid.UUID

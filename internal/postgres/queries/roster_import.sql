@@ -73,3 +73,17 @@ ON CONFLICT (member_id) DO UPDATE SET queued_at = excluded.queued_at;
 -- that is taking it off wait for this transaction's facts.
 INSERT INTO dues_standing_queue (member_id) SELECT unnest(sqlc.arg(member_ids)::uuid[])
 ON CONFLICT (member_id) DO UPDATE SET queued_at = excluded.queued_at;
+
+-- name: CleanRosterSearchPendingList :exec
+-- Merges the roster search index's pending list, filled by a large import,
+-- where the connected role may (see migration 000009).
+SELECT roster_search_merge_pending();
+
+-- name: CopyLegacyCredits :copyfrom
+-- Legacy paid-through dates of members the import creates (none can exist
+-- yet, so COPY rather than the upsert).
+INSERT INTO dues_legacy_credits (member_id, paid_through, recorded_by) VALUES ($1, $2, $3);
+
+-- name: CopyStandingQueue :copyfrom
+-- Queues newly created members' standing for recompute.
+INSERT INTO dues_standing_queue (member_id) VALUES ($1);

@@ -21,6 +21,26 @@ type member struct {
 	GivenName  string
 	FamilyName string
 	Status     string
+	// grants are the member's grants in force when the query that found
+	// the member loaded them with it (withGrants set); otherwise principal
+	// loads them.
+	grants     []Grant
+	withGrants bool
+}
+
+// grantsFrom zips the parallel grant arrays of a member query (role,
+// chapter, national: one element per grant in force) into grants. The
+// arrays come from one aggregate and have the same length; a mismatch is
+// an internal error.
+func grantsFrom(roles []string, chapters []uuid.UUID, nationals []bool) ([]Grant, error) {
+	if len(chapters) != len(roles) || len(nationals) != len(roles) {
+		return nil, fmt.Errorf("auth: grant arrays of different lengths (%d, %d, %d)", len(roles), len(chapters), len(nationals))
+	}
+	grants := make([]Grant, len(roles))
+	for i, r := range roles {
+		grants[i] = Grant{Role: Role(r), ChapterID: chapters[i], National: nationals[i]}
+	}
+	return grants, nil
 }
 
 // verifiedEmail returns the email address the provider vouches for, or an
@@ -86,14 +106,19 @@ func (a *Authenticator) memberFor(ctx context.Context, issuer, subject string, e
 }
 
 func (a *Authenticator) memberByIdentity(ctx context.Context, issuer, subject string) (member, error) {
-	row, err := a.q.AuthMemberByIdentity(ctx, postgres.AuthMemberByIdentityParams{Issuer: issuer, Subject: subject})
+	row, err := a.reads().AuthMemberByIdentity(ctx, postgres.AuthMemberByIdentityParams{Issuer: issuer, Subject: subject})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return member{}, err
 	}
 	if err != nil {
 		return member{}, fmt.Errorf("auth: find member by identity: %w", err)
 	}
-	return member{ID: row.ID, ChapterID: row.ChapterID, GivenName: row.GivenName, FamilyName: row.FamilyName, Status: row.Status}, nil
+	grants, err := grantsFrom(row.GrantRoles, row.GrantChapters, row.GrantNationals)
+	if err != nil {
+		return member{}, err
+	}
+	return member{ID: row.ID, ChapterID: row.ChapterID, GivenName: row.GivenName, FamilyName: row.FamilyName, Status: row.Status,
+		grants: grants, withGrants: true}, nil
 }
 
 func checkActive(m member) error {
@@ -103,15 +128,20 @@ func checkActive(m member) error {
 	return nil
 }
 
-// principal loads m's grants in force (one query) and returns the principal.
+// principal returns the principal of m with its grants in force: those
+// loaded with m (withGrants: the bearer and session paths, one query in
+// all), else loaded now (one query).
 func (a *Authenticator) principal(ctx context.Context, m member) (*Principal, error) {
-	rows, err := a.q.AuthGrantsInForce(ctx, m.ID)
-	if err != nil {
-		return nil, fmt.Errorf("auth: load grants: %w", err)
-	}
-	grants := make([]Grant, 0, len(rows))
-	for _, r := range rows {
-		grants = append(grants, Grant{Role: Role(r.Role), ChapterID: r.ChapterID, National: r.National})
+	grants := m.grants
+	if !m.withGrants {
+		rows, err := a.q.AuthGrantsInForce(ctx, m.ID)
+		if err != nil {
+			return nil, fmt.Errorf("auth: load grants: %w", err)
+		}
+		grants = make([]Grant, 0, len(rows))
+		for _, r := range rows {
+			grants = append(grants, Grant{Role: Role(r.Role), ChapterID: r.ChapterID, National: r.National})
+		}
 	}
 	return &Principal{
 		MemberID:    m.ID,

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -129,7 +130,8 @@ func TestUnknownRoleGrantsNothing(t *testing.T) {
 }
 
 // TestGrantDatesInDatabase checks that only grants in force today are
-// loaded: current_date in [starts_on, ends_on). Each role is granted on the
+// loaded, by the grants query and with the member on the bearer (identity)
+// and session paths: current_date in [starts_on, ends_on). Each role is granted on the
 // national body (so any chapter would do) with the dates of each case.
 func TestGrantDatesInDatabase(t *testing.T) {
 	f := newFixture(t)
@@ -152,16 +154,96 @@ func TestGrantDatesInDatabase(t *testing.T) {
 			n++
 			id := f.member(t, f.north, "M", fmt.Sprintf("m%d@example.org", n))
 			f.grant(t, id, f.national, role, c.start, c.end, c.open)
-			p, err := a.principal(context.Background(), member{ID: id, ChapterID: f.north, GivenName: "M", FamilyName: "Test", Status: "active"})
+			// The grants query on its own (first login), and the grants
+			// loaded with the member by the bearer and session paths.
+			ctx := context.Background()
+			byQuery, err := a.principal(ctx, member{ID: id, ChapterID: f.north, GivenName: "M", FamilyName: "Test", Status: "active"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, perm := range Permissions() {
-				want := c.inForce && slices.Contains(rolePerms[role], perm)
-				if got := p.Can(perm, f.south); got != want {
-					t.Errorf("%s %s: Can(%s) = %v, want %v", role, c.name, perm, got, want)
+			if _, err := a.q.AuthLinkIdentity(ctx, postgres.AuthLinkIdentityParams{Issuer: "test", Subject: id.String(), MemberID: id}); err != nil {
+				t.Fatal(err)
+			}
+			m, err := a.memberByIdentity(ctx, "test", id.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			byIdentity, err := a.principal(ctx, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			token := newToken()
+			if err := a.q.AuthCreateWebSession(ctx, postgres.AuthCreateWebSessionParams{TokenHash: hashToken(token), MemberID: id,
+				ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+			bySession, err := a.authenticateSession(ctx, token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for path, p := range map[string]*Principal{"grants query": byQuery, "identity": byIdentity, "session": bySession} {
+				if len(p.Grants) != map[bool]int{false: 0, true: 1}[c.inForce] {
+					t.Errorf("%s %s via %s: grants %+v", role, c.name, path, p.Grants)
+				}
+				for _, perm := range Permissions() {
+					want := c.inForce && slices.Contains(rolePerms[role], perm)
+					if got := p.Can(perm, f.south); got != want {
+						t.Errorf("%s %s via %s: Can(%s) = %v, want %v", role, c.name, path, perm, got, want)
+					}
 				}
 			}
+		}
+	}
+}
+
+// TestGrantsWithMember: a member with several grants on several chapters
+// gets, through the identity and session paths (grants folded into the
+// member query), exactly the grants the grants query returns, each role
+// paired with its own chapter.
+func TestGrantsWithMember(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	a := &Authenticator{q: postgres.New(f.pool), log: slog.New(slog.DiscardHandler)}
+	id := f.member(t, f.north, "M", "several@example.org")
+	f.grant(t, id, f.national, RoleTreasurer, -10, 0, true)
+	f.grant(t, id, f.north, RoleChair, -10, 0, true)
+	f.grant(t, id, f.south, RoleSecretary, -10, 0, true)
+	f.grant(t, id, f.south, RoleMembershipOfficer, -10, -1, false) // ended
+	want, err := a.principal(ctx, member{ID: id, ChapterID: f.north, Status: "active"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want.Grants) != 3 {
+		t.Fatalf("grants query: %+v, want 3 grants", want.Grants)
+	}
+	if _, err := a.q.AuthLinkIdentity(ctx, postgres.AuthLinkIdentityParams{Issuer: "test", Subject: "several", MemberID: id}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := a.memberByIdentity(ctx, "test", "several")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byIdentity, err := a.principal(ctx, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := newToken()
+	if err := a.q.AuthCreateWebSession(ctx, postgres.AuthCreateWebSessionParams{TokenHash: hashToken(token), MemberID: id,
+		ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	bySession, err := a.authenticateSession(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, p := range map[string]*Principal{"identity": byIdentity, "session": bySession} {
+		if !slices.Equal(p.Grants, want.Grants) {
+			t.Errorf("via %s: grants %+v, want %+v", path, p.Grants, want.Grants)
+		}
+	}
+	for _, g := range want.Grants {
+		if g.National != (g.ChapterID == f.national) {
+			t.Errorf("grant %+v: national flag does not match its chapter", g)
 		}
 	}
 }

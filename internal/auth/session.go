@@ -93,14 +93,19 @@ func (a *Authenticator) authenticateSession(ctx context.Context, token string) (
 		return nil, errs.E(errs.Unauthenticated, "the session cookie is not valid; sign in again")
 	}
 	hash := hashToken(token)
-	row, err := a.q.AuthWebSession(ctx, hash)
+	row, err := a.reads().AuthWebSession(ctx, hash)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, errs.E(errs.Unauthenticated, "your session has ended or expired; sign in again")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("auth: load session: %w", err)
 	}
-	m := member{ID: row.MemberID, ChapterID: row.ChapterID, GivenName: row.GivenName, FamilyName: row.FamilyName, Status: row.Status}
+	grants, err := grantsFrom(row.GrantRoles, row.GrantChapters, row.GrantNationals)
+	if err != nil {
+		return nil, err
+	}
+	m := member{ID: row.MemberID, ChapterID: row.ChapterID, GivenName: row.GivenName, FamilyName: row.FamilyName, Status: row.Status,
+		grants: grants, withGrants: true}
 	if err := checkActive(m); err != nil {
 		return nil, err
 	}

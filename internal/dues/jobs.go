@@ -19,6 +19,15 @@ type EventArgs struct {
 // Kind implements river.JobArgs.
 func (EventArgs) Kind() string { return "dues_stripe_event" }
 
+// EventBatchArgs is the River job that processes stored Stripe events
+// together: the events one webhook group commit stored.
+type EventBatchArgs struct {
+	EventIDs []string `json:"event_ids"`
+}
+
+// Kind implements river.JobArgs.
+func (EventBatchArgs) Kind() string { return "dues_stripe_event_batch" }
+
 // SweepArgs is the River job that records the day's standing changes
 // (grace periods ending, waivers expiring) for every member.
 type SweepArgs struct{}
@@ -39,10 +48,28 @@ func (w *eventWorker) Work(ctx context.Context, job *river.Job[EventArgs]) error
 	return nil
 }
 
+type eventBatchWorker struct {
+	river.WorkerDefaults[EventBatchArgs]
+	s *Service
+}
+
+func (w *eventBatchWorker) Work(ctx context.Context, job *river.Job[EventBatchArgs]) error {
+	if err := w.s.processJob(ctx, job.Args.EventIDs); err != nil {
+		return err
+	}
+	w.s.wakeDrainer()
+	return nil
+}
+
 // drainPoll is how often the drainer looks at the standing queue without
 // being woken: members queued by other processes (a roster import, another
 // replica's workers) wait at most this long.
 const drainPoll = time.Second
+
+// drainGap is the least time between two drains: members queued meanwhile
+// are recomputed together, so a burst of events costs a few large
+// recompute transactions rather than one small one per event batch.
+const drainGap = 20 * time.Millisecond
 
 // wakeDrainer asks the standing drainer to run soon; it never blocks, and
 // wake-ups while one is pending fold into it.
@@ -70,6 +97,11 @@ func (s *Service) drainLoop(ctx context.Context) {
 		}
 		if _, err := s.DrainStanding(ctx); err != nil && ctx.Err() == nil {
 			s.logger.Error("dues: standing drain", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(drainGap):
 		}
 	}
 }
@@ -101,6 +133,7 @@ func (d dailyAt) Next(t time.Time) time.Time {
 func newRiverClient(pool *pgxpool.Pool, s *Service, workers int, log *slog.Logger) (*river.Client[pgx.Tx], error) {
 	ws := river.NewWorkers()
 	river.AddWorker(ws, &eventWorker{s: s})
+	river.AddWorker(ws, &eventBatchWorker{s: s})
 	river.AddWorker(ws, &sweepWorker{s: s})
 	cfg := &river.Config{Workers: ws, Logger: log}
 	if workers > 0 {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,55 +32,187 @@ var handled = map[string]bool{
 // called (for balance transactions) before the database transaction that
 // applies the event, so a slow Stripe holds no locks. It returns an error
 // (and marks the event failed) when Stripe or the database fails; the River
-// job then retries.
+// job then retries. It returns a NotFound error for an unknown event.
 func (s *Service) ProcessEvent(ctx context.Context, eventID string) error {
-	q := postgres.New(s.pool)
-	row, err := q.DuesGetEvent(ctx, eventID)
+	row, err := postgres.New(s.pool).DuesGetEvent(ctx, eventID)
 	if err != nil {
 		return notFound(err, "event "+eventID)
 	}
+	return s.processRows(ctx, []postgres.DuesGetEventsRow{{EventID: row.EventID, Type: row.Type, Payload: row.Payload}}, nil)
+}
+
+// ProcessEvents applies stored events together, as ProcessEvent applies
+// one, with one read of the events and, when all goes well, one database
+// transaction for all of them (paid invoices in one pipelined round trip).
+// When that transaction fails, each event is applied in its own, so one
+// event that cannot be applied holds back no other. It returns the errors
+// of the events that failed (each marked failed, for the River job to
+// retry; events applied again on a retry converge to the same state), and
+// a NotFound error for ids not stored.
+func (s *Service) ProcessEvents(ctx context.Context, eventIDs []string) error {
+	rows, err := postgres.New(s.pool).DuesGetEvents(ctx, eventIDs)
+	if err != nil {
+		return fmt.Errorf("dues: read events: %w", err)
+	}
+	var errList []error
+	if len(rows) < len(eventIDs) {
+		got := make(map[string]bool, len(rows))
+		for _, r := range rows {
+			got[r.EventID] = true
+		}
+		for _, id := range eventIDs {
+			if !got[id] {
+				errList = append(errList, notFound(pgx.ErrNoRows, "event "+id))
+			}
+		}
+	}
+	return errors.Join(append(errList, s.processRows(ctx, rows, nil))...)
+}
+
+// preparedEvent is an event decoded, with what Stripe had to say fetched,
+// ready to apply in a transaction: a paid invoice as the parameters of one
+// pipelined statement, any other handled type as a function.
+type preparedEvent struct {
+	id      string
+	ignored bool
+	invoice *postgres.DuesApplyInvoicePaidParams
+	apply   func(tx pgx.Tx, q *postgres.Queries) error
+}
+
+// processRows applies rows as ProcessEvents does. Failures of events
+// other reports false for (nil: none) are left pending and not returned:
+// they belong to another job, which applies them again.
+func (s *Service) processRows(ctx context.Context, rows []postgres.DuesGetEventsRow, other func(id string) bool) error {
+	var errList []error
+	failed := func(id string, err error) {
+		if other != nil && other(id) {
+			s.logger.Warn("dues: event taken along failed; its own job retries it", "event", id, "err", err)
+			return
+		}
+		errList = append(errList, s.fail(ctx, id, err))
+	}
+	preps := make([]preparedEvent, 0, len(rows))
+	for _, r := range rows {
+		p, err := s.prepare(ctx, r)
+		if err != nil {
+			failed(r.EventID, err)
+			continue
+		}
+		preps = append(preps, p)
+	}
+	if err := s.applyPrepared(ctx, preps); err != nil {
+		if len(preps) == 1 {
+			failed(preps[0].id, err)
+		} else {
+			for _, p := range preps {
+				if err := s.applyPrepared(ctx, []preparedEvent{p}); err != nil {
+					failed(p.id, err)
+				}
+			}
+		}
+	}
+	return errors.Join(errList...)
+}
+
+// prepare decodes one stored event and makes the Stripe calls it needs.
+func (s *Service) prepare(ctx context.Context, row postgres.DuesGetEventsRow) (preparedEvent, error) {
+	p := preparedEvent{id: row.EventID}
 	if !handled[row.Type] {
-		return q.DuesMarkEvent(ctx, postgres.DuesMarkEventParams{EventID: eventID, State: "ignored"})
+		p.ignored = true
+		return p, nil
 	}
 	var ev stripe.Event
 	if err := json.Unmarshal(row.Payload, &ev); err != nil || ev.Data == nil {
-		return s.fail(ctx, eventID, fmt.Errorf("event %s cannot be decoded: %v", eventID, err))
+		return p, fmt.Errorf("event %s cannot be decoded: %v", row.EventID, err)
 	}
 	created := time.Unix(ev.Created, 0).UTC()
-	var apply func(tx pgx.Tx, q *postgres.Queries) error
+	var err error
 	switch row.Type {
 	case "invoice.paid", "invoice.payment_succeeded":
-		apply, err = s.invoicePaid(ctx, ev.Data.Raw, created)
+		p.invoice, err = s.invoicePaid(ctx, ev.Data.Raw, created)
 	case "invoice.payment_failed":
 		// A failed payment changes nothing by itself: standing ends only
 		// when the paid-through date plus grace has passed.
-		apply = func(pgx.Tx, *postgres.Queries) error { return nil }
+		p.apply = func(pgx.Tx, *postgres.Queries) error { return nil }
 	case "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted":
-		apply, err = s.subscriptionEvent(ev.Data.Raw, created)
+		p.apply, err = s.subscriptionEvent(ev.Data.Raw, created)
 	case "charge.refunded":
-		apply, err = s.chargeRefunded(ctx, ev.Data.Raw)
+		p.apply, err = s.chargeRefunded(ctx, ev.Data.Raw)
 	case "payout.reconciliation_completed":
-		apply, err = s.payoutEvent(ctx, ev.Data.Raw, true)
+		p.apply, err = s.payoutEvent(ctx, ev.Data.Raw, true)
 	default:
 		if len(row.Type) > 14 && row.Type[:14] == "charge.dispute" {
-			apply, err = s.disputeEvent(ev.Data.Raw, created)
+			p.apply, err = s.disputeEvent(ev.Data.Raw, created)
 		} else {
-			apply, err = s.payoutEvent(ctx, ev.Data.Raw, false)
+			p.apply, err = s.payoutEvent(ctx, ev.Data.Raw, false)
 		}
 	}
-	if err != nil {
-		return s.fail(ctx, eventID, err)
+	return p, err
+}
+
+// applyPrepared applies events in one transaction and marks them processed
+// (or ignored). Paid invoices go last, in one pipeline ordered by customer
+// so that concurrent batches lock members in the same order; the order
+// within a batch does not matter, as events converge in any order.
+func (s *Service) applyPrepared(ctx context.Context, preps []preparedEvent) error {
+	if len(preps) == 0 {
+		return nil
 	}
-	err = s.inTx(ctx, func(tx pgx.Tx, q *postgres.Queries) error {
-		if err := apply(tx, q); err != nil {
-			return err
+	var processed, ignored []string
+	var invoices []*postgres.DuesApplyInvoicePaidParams
+	for _, p := range preps {
+		switch {
+		case p.ignored:
+			ignored = append(ignored, p.id)
+			continue
+		case p.invoice != nil:
+			invoices = append(invoices, p.invoice)
 		}
-		return q.DuesMarkEvent(ctx, postgres.DuesMarkEventParams{EventID: eventID, State: "processed"})
+		processed = append(processed, p.id)
+	}
+	slices.SortStableFunc(invoices, func(a, b *postgres.DuesApplyInvoicePaidParams) int {
+		return strings.Compare(a.CustomerID, b.CustomerID)
 	})
-	if err != nil {
-		return s.fail(ctx, eventID, err)
-	}
-	return nil
+	return s.inTx(ctx, func(tx pgx.Tx, q *postgres.Queries) error {
+		for _, p := range preps {
+			if p.apply != nil {
+				if err := p.apply(tx, q); err != nil {
+					return fmt.Errorf("event %s: %w", p.id, err)
+				}
+			}
+		}
+		if len(invoices) > 0 {
+			params := make([]postgres.DuesApplyInvoicePaidParams, len(invoices))
+			for i, inv := range invoices {
+				params[i] = *inv
+			}
+			var ferr error
+			q.DuesApplyInvoicePaid(ctx, params).QueryRow(func(i int, ok bool, err error) {
+				switch {
+				case ferr != nil:
+				case err != nil:
+					ferr = fmt.Errorf("invoice %s: %w", params[i].InvoiceID, err)
+				case !ok:
+					ferr = fmt.Errorf("invoice %s is stored but no payment of its charge %s is", params[i].InvoiceID,
+						deref(params[i].ChargeID))
+				}
+			})
+			if ferr != nil {
+				return ferr
+			}
+		}
+		for _, m := range []struct {
+			state string
+			ids   []string
+		}{{"processed", processed}, {"ignored", ignored}} {
+			if len(m.ids) > 0 {
+				if err := q.DuesMarkEvents(ctx, postgres.DuesMarkEventsParams{State: m.state, EventIds: m.ids}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
 }
 
 func (s *Service) fail(ctx context.Context, eventID string, err error) error {
@@ -108,7 +242,9 @@ func idOf[T interface{ comparable }](v T, id func(T) string) string {
 	return id(v)
 }
 
-func (s *Service) invoicePaid(ctx context.Context, raw json.RawMessage, created time.Time) (func(pgx.Tx, *postgres.Queries) error, error) {
+// invoicePaid decodes a paid invoice and reads its charge's balance
+// transaction from Stripe; the result is applied by DuesApplyInvoicePaid.
+func (s *Service) invoicePaid(ctx context.Context, raw json.RawMessage, created time.Time) (*postgres.DuesApplyInvoicePaidParams, error) {
 	var inv stripe.Invoice
 	if err := json.Unmarshal(raw, &inv); err != nil {
 		return nil, fmt.Errorf("decode invoice: %w", err)
@@ -134,49 +270,13 @@ func (s *Service) invoicePaid(ctx context.Context, raw json.RawMessage, created 
 	if inv.Lines != nil && len(inv.Lines.Data) > 0 && inv.Lines.Data[0].Period != nil {
 		start, end = time.Unix(inv.Lines.Data[0].Period.Start, 0).UTC(), time.Unix(inv.Lines.Data[0].Period.End, 0).UTC()
 	}
-	return func(tx pgx.Tx, q *postgres.Queries) error {
-		if customerID == "" {
-			return nil
-		}
-		cm, err := q.DuesCustomerMember(ctx, customerID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil // not one of our members: nothing to attribute
-		}
-		if err != nil {
-			return err
-		}
-		member := cm.MemberID
-		n, err := q.DuesInsertPayment(ctx, postgres.DuesInsertPaymentParams{
-			InvoiceID: inv.ID, MemberID: member, ChapterID: cm.ChapterID, ChargeID: strPtr(chargeID),
-			SubscriptionID: strPtr(subID), Amount: inv.AmountPaid, Currency: string(inv.Currency), PaidAt: paidAt,
-			PeriodStart: dateOf(start), PeriodEnd: dateOf(end),
-		})
-		if err != nil {
-			return err
-		}
-		// The payment row, new or old, carries the attribution: a new one
-		// is the one just written, an old one is read back.
-		pay := postgres.DuesPayment{MemberID: member, ChapterID: cm.ChapterID}
-		if n == 0 && chargeID != "" {
-			if pay, err = q.DuesPaymentByCharge(ctx, strPtr(chargeID)); err != nil {
-				return err
-			}
-		}
-		if bt.ID != "" {
-			if _, err := q.DuesInsertLedger(ctx, postgres.DuesInsertLedgerParams{
-				BalanceTransactionID: bt.ID, Kind: "payment", SourceID: chargeID, ChargeID: strPtr(chargeID),
-				InvoiceID: strPtr(inv.ID), MemberID: nullUUID(member), ChapterID: nullUUID(pay.ChapterID),
-				Amount: bt.Amount, Fee: bt.Fee, Net: bt.Net, Currency: bt.Currency, OccurredAt: bt.Created,
-			}); err != nil {
-				return err
-			}
-			if err := q.DuesAttributeChargeLedger(ctx, postgres.DuesAttributeChargeLedgerParams{
-				MemberID: nullUUID(member), ChapterID: nullUUID(pay.ChapterID), InvoiceID: strPtr(inv.ID), ChargeID: strPtr(chargeID),
-			}); err != nil {
-				return err
-			}
-		}
-		return q.DuesQueueStanding(ctx, []uuid.UUID{member})
+	// A customer that is not one of our members matches no row: nothing
+	// is attributed or stored.
+	return &postgres.DuesApplyInvoicePaidParams{
+		CustomerID: customerID, InvoiceID: inv.ID, ChargeID: strPtr(chargeID), SubscriptionID: strPtr(subID),
+		Amount: inv.AmountPaid, Currency: string(inv.Currency), PaidAt: paidAt,
+		PeriodStart: dateOf(start), PeriodEnd: dateOf(end), LedgerInvoiceID: strPtr(inv.ID),
+		BtID: bt.ID, BtAmount: bt.Amount, BtFee: bt.Fee, BtNet: bt.Net, BtCurrency: bt.Currency, BtCreated: bt.Created,
 	}, nil
 }
 

@@ -57,6 +57,10 @@ type Service struct {
 	kick      chan struct{}
 	drainStop context.CancelFunc
 	drainDone chan struct{}
+	// intake group-commits webhook deliveries (see intake.go).
+	intake intake
+	// claims are the events this process's workers are applying.
+	claims claims
 }
 
 // ErrNotConfigured is returned (as a Conflict) by operations that need

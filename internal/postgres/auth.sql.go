@@ -168,9 +168,22 @@ func (q *Queries) AuthMemberByEmail(ctx context.Context, email string) (AuthMemb
 }
 
 const authMemberByIdentity = `-- name: AuthMemberByIdentity :one
-SELECT m.id, m.chapter_id, m.given_name, m.family_name, m.status
+SELECT m.id, m.chapter_id, m.given_name, m.family_name, m.status,
+       g.roles::text[] AS grant_roles, g.chapters::uuid[] AS grant_chapters, g.nationals::boolean[] AS grant_nationals
 FROM member_identities i
 JOIN members m ON m.id = i.member_id
+CROSS JOIN LATERAL (
+    -- The member's grants in force, as AuthGrantsInForce returns them
+    -- (same filter, same order), folded into this row: one round trip.
+    SELECT coalesce(array_agg(r.role ORDER BY r.chapter_id, r.role), '{}') AS roles,
+           coalesce(array_agg(r.chapter_id ORDER BY r.chapter_id, r.role), '{}') AS chapters,
+           coalesce(array_agg(c.kind = 'national' ORDER BY r.chapter_id, r.role), '{}') AS nationals
+    FROM role_assignments r
+    JOIN chapters c ON c.id = r.chapter_id
+    WHERE r.member_id = m.id
+      AND r.starts_on <= current_date
+      AND (r.ends_on IS NULL OR current_date < r.ends_on)
+) g
 WHERE i.issuer = $1 AND i.subject = $2
 `
 
@@ -180,13 +193,17 @@ type AuthMemberByIdentityParams struct {
 }
 
 type AuthMemberByIdentityRow struct {
-	ID         uuid.UUID
-	ChapterID  uuid.UUID
-	GivenName  string
-	FamilyName string
-	Status     string
+	ID             uuid.UUID
+	ChapterID      uuid.UUID
+	GivenName      string
+	FamilyName     string
+	Status         string
+	GrantRoles     []string
+	GrantChapters  []uuid.UUID
+	GrantNationals []bool
 }
 
+// The member an identity is linked to, with their grants in force.
 func (q *Queries) AuthMemberByIdentity(ctx context.Context, arg AuthMemberByIdentityParams) (AuthMemberByIdentityRow, error) {
 	row := q.db.QueryRow(ctx, authMemberByIdentity, arg.Issuer, arg.Subject)
 	var i AuthMemberByIdentityRow
@@ -196,6 +213,9 @@ func (q *Queries) AuthMemberByIdentity(ctx context.Context, arg AuthMemberByIden
 		&i.GivenName,
 		&i.FamilyName,
 		&i.Status,
+		&i.GrantRoles,
+		&i.GrantChapters,
+		&i.GrantNationals,
 	)
 	return i, err
 }
@@ -237,22 +257,39 @@ func (q *Queries) AuthTouchWebSession(ctx context.Context, tokenHash []byte) err
 
 const authWebSession = `-- name: AuthWebSession :one
 SELECT s.member_id, s.last_seen_at, (s.last_seen_at < now() - interval '5 minutes')::boolean AS stale,
-       m.chapter_id, m.given_name, m.family_name, m.status
+       m.chapter_id, m.given_name, m.family_name, m.status,
+       g.roles::text[] AS grant_roles, g.chapters::uuid[] AS grant_chapters, g.nationals::boolean[] AS grant_nationals
 FROM web_sessions s
 JOIN members m ON m.id = s.member_id
+CROSS JOIN LATERAL (
+    -- The member's grants in force, as AuthGrantsInForce returns them
+    -- (same filter, same order), folded into this row: one round trip.
+    SELECT coalesce(array_agg(r.role ORDER BY r.chapter_id, r.role), '{}') AS roles,
+           coalesce(array_agg(r.chapter_id ORDER BY r.chapter_id, r.role), '{}') AS chapters,
+           coalesce(array_agg(c.kind = 'national' ORDER BY r.chapter_id, r.role), '{}') AS nationals
+    FROM role_assignments r
+    JOIN chapters c ON c.id = r.chapter_id
+    WHERE r.member_id = m.id
+      AND r.starts_on <= current_date
+      AND (r.ends_on IS NULL OR current_date < r.ends_on)
+) g
 WHERE s.token_hash = $1 AND s.expires_at > now()
 `
 
 type AuthWebSessionRow struct {
-	MemberID   uuid.UUID
-	LastSeenAt time.Time
-	Stale      bool
-	ChapterID  uuid.UUID
-	GivenName  string
-	FamilyName string
-	Status     string
+	MemberID       uuid.UUID
+	LastSeenAt     time.Time
+	Stale          bool
+	ChapterID      uuid.UUID
+	GivenName      string
+	FamilyName     string
+	Status         string
+	GrantRoles     []string
+	GrantChapters  []uuid.UUID
+	GrantNationals []bool
 }
 
+// A live session's member, with their grants in force.
 func (q *Queries) AuthWebSession(ctx context.Context, tokenHash []byte) (AuthWebSessionRow, error) {
 	row := q.db.QueryRow(ctx, authWebSession, tokenHash)
 	var i AuthWebSessionRow
@@ -264,6 +301,9 @@ func (q *Queries) AuthWebSession(ctx context.Context, tokenHash []byte) (AuthWeb
 		&i.GivenName,
 		&i.FamilyName,
 		&i.Status,
+		&i.GrantRoles,
+		&i.GrantChapters,
+		&i.GrantNationals,
 	)
 	return i, err
 }

@@ -240,6 +240,68 @@ func (q *Queries) DuesGetEvent(ctx context.Context, eventID string) (DuesEvent, 
 	return i, err
 }
 
+const duesGetEvents = `-- name: DuesGetEvents :many
+SELECT event_id, type, payload FROM dues_events WHERE event_id = ANY($1::text[]) ORDER BY event_id
+`
+
+type DuesGetEventsRow struct {
+	EventID string
+	Type    string
+	Payload []byte
+}
+
+func (q *Queries) DuesGetEvents(ctx context.Context, eventIds []string) ([]DuesGetEventsRow, error) {
+	rows, err := q.db.Query(ctx, duesGetEvents, eventIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []DuesGetEventsRow{}
+	for rows.Next() {
+		var i DuesGetEventsRow
+		if err := rows.Scan(&i.EventID, &i.Type, &i.Payload); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const duesGetOpenEvents = `-- name: DuesGetOpenEvents :many
+SELECT event_id, type, payload FROM dues_events
+WHERE event_id = ANY($1::text[]) AND state NOT IN ('processed', 'ignored') ORDER BY event_id
+`
+
+type DuesGetOpenEventsRow struct {
+	EventID string
+	Type    string
+	Payload []byte
+}
+
+// The events listed that are neither processed nor ignored.
+func (q *Queries) DuesGetOpenEvents(ctx context.Context, eventIds []string) ([]DuesGetOpenEventsRow, error) {
+	rows, err := q.db.Query(ctx, duesGetOpenEvents, eventIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []DuesGetOpenEventsRow{}
+	for rows.Next() {
+		var i DuesGetOpenEventsRow
+		if err := rows.Scan(&i.EventID, &i.Type, &i.Payload); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const duesGetPayout = `-- name: DuesGetPayout :one
 SELECT payout_id, amount, currency, status, arrival_date, created, reconciled_at, items_net, difference FROM dues_payouts WHERE payout_id = $1
 `
@@ -454,6 +516,53 @@ func (q *Queries) DuesInsertEvent(ctx context.Context, arg DuesInsertEventParams
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const duesInsertEvents = `-- name: DuesInsertEvents :many
+INSERT INTO dues_events (event_id, type, api_version, created, livemode, payload)
+SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]),
+    unnest($4::timestamptz[]), unnest($5::boolean[]), unnest($6::jsonb[])
+ON CONFLICT (event_id) DO NOTHING
+RETURNING event_id
+`
+
+type DuesInsertEventsParams struct {
+	EventIds    []string
+	Types       []string
+	ApiVersions []string
+	Createds    []time.Time
+	Livemodes   []bool
+	Payloads    [][]byte
+}
+
+// Stores a batch of verified events (the webhook group commit); events
+// already stored, and repeats within the batch, are skipped. It returns the
+// ids it stored.
+func (q *Queries) DuesInsertEvents(ctx context.Context, arg DuesInsertEventsParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, duesInsertEvents,
+		arg.EventIds,
+		arg.Types,
+		arg.ApiVersions,
+		arg.Createds,
+		arg.Livemodes,
+		arg.Payloads,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var event_id string
+		if err := rows.Scan(&event_id); err != nil {
+			return nil, err
+		}
+		items = append(items, event_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const duesInsertLedger = `-- name: DuesInsertLedger :execrows
@@ -694,6 +803,49 @@ func (q *Queries) DuesInsertWaiver(ctx context.Context, arg DuesInsertWaiverPara
 		&i.RevokedBy,
 	)
 	return i, err
+}
+
+const duesJobEvents = `-- name: DuesJobEvents :many
+SELECT e.event_id, e.type, e.payload FROM dues_events e
+WHERE e.event_id = ANY($1::text[]) AND e.state NOT IN ('processed', 'ignored')
+UNION ALL
+(SELECT p.event_id, p.type, p.payload FROM dues_events p
+ WHERE p.state = 'pending' AND NOT (p.event_id = ANY($2::text[])) LIMIT $3)
+`
+
+type DuesJobEventsParams struct {
+	Mine []string
+	Own  []string
+	Lim  int32
+}
+
+type DuesJobEventsRow struct {
+	EventID string
+	Type    string
+	Payload []byte
+}
+
+// What a batch job applies, in one round trip: those of its claimed events
+// (mine) neither processed nor ignored, then up to lim other pending
+// events, none of the job's own (own), to take along.
+func (q *Queries) DuesJobEvents(ctx context.Context, arg DuesJobEventsParams) ([]DuesJobEventsRow, error) {
+	rows, err := q.db.Query(ctx, duesJobEvents, arg.Mine, arg.Own, arg.Lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []DuesJobEventsRow{}
+	for rows.Next() {
+		var i DuesJobEventsRow
+		if err := rows.Scan(&i.EventID, &i.Type, &i.Payload); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const duesLapseReport = `-- name: DuesLapseReport :many
@@ -1068,6 +1220,21 @@ type DuesMarkEventParams struct {
 
 func (q *Queries) DuesMarkEvent(ctx context.Context, arg DuesMarkEventParams) error {
 	_, err := q.db.Exec(ctx, duesMarkEvent, arg.EventID, arg.State, arg.Error)
+	return err
+}
+
+const duesMarkEvents = `-- name: DuesMarkEvents :exec
+UPDATE dues_events SET state = $1, error = '', processed_at = now()
+WHERE event_id = ANY($2::text[])
+`
+
+type DuesMarkEventsParams struct {
+	State    string
+	EventIds []string
+}
+
+func (q *Queries) DuesMarkEvents(ctx context.Context, arg DuesMarkEventsParams) error {
+	_, err := q.db.Exec(ctx, duesMarkEvents, arg.State, arg.EventIds)
 	return err
 }
 

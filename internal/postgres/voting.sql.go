@@ -86,6 +86,168 @@ func (q *Queries) VotingCandidateByMember(ctx context.Context, arg VotingCandida
 	return i, err
 }
 
+const votingCastContext = `-- name: VotingCastContext :one
+SELECT e.id, e.chapter_id, e.title, e.description, e.state, e.record_date, e.allow_replacement, e.min_nominations, e.roll_frozen_at, e.roll_size, e.wrapped_key, e.created_by, e.created_at, e.updated_at, e.opened_at, e.closed_at, e.certified_at, e.certified_by, k.id, k.election_id, k.chapter_id, k.position, k.title, k.description, k.method, k.seats, k.threshold, k.max_ranks, k.approval_limit, k.roll_call, k.created_at,
+       (ch.kind = 'national')::boolean AS national,
+       EXISTS (SELECT 1 FROM voting_officials o
+               WHERE o.election_id = e.id AND o.member_id = $1::uuid)::boolean AS official,
+       r.chapter_id AS roll_chapter_id,
+       coalesce((SELECT array_agg(c.id ORDER BY c.ballot_index) FROM voting_candidates c
+                 WHERE c.contest_id = k.id AND c.ballot_index IS NOT NULL), '{}')::uuid[] AS ballot_ids,
+       coalesce((SELECT array_agg(c.ballot_index ORDER BY c.ballot_index) FROM voting_candidates c
+                 WHERE c.contest_id = k.id AND c.ballot_index IS NOT NULL), '{}')::int[] AS ballot_indexes
+FROM voting_elections e
+JOIN chapters ch ON ch.id = e.chapter_id
+JOIN voting_contests k ON k.election_id = e.id AND k.id = $2::uuid
+LEFT JOIN voting_roll r ON r.election_id = e.id AND r.member_id = $1::uuid
+WHERE e.id = $3::uuid
+`
+
+type VotingCastContextParams struct {
+	MemberID   uuid.UUID
+	ContestID  uuid.UUID
+	ElectionID uuid.UUID
+}
+
+type VotingCastContextRow struct {
+	VotingElection VotingElection
+	VotingContest  VotingContest
+	National       bool
+	Official       bool
+	RollChapterID  uuid.NullUUID
+	BallotIds      []uuid.UUID
+	BallotIndexes  []int32
+}
+
+// VotingCastContext reads in one round trip what casting a ballot needs:
+// the election, whether the national body holds it, whether the member is
+// one of its officials, the member's chapter on the frozen roll (NULL when
+// not on it), the contest (of this election) and its ballot: the ids and
+// ballot indexes of the candidates on it, in ballot order. No row when the
+// election or the contest (in this election) does not exist.
+func (q *Queries) VotingCastContext(ctx context.Context, arg VotingCastContextParams) (VotingCastContextRow, error) {
+	row := q.db.QueryRow(ctx, votingCastContext, arg.MemberID, arg.ContestID, arg.ElectionID)
+	var i VotingCastContextRow
+	err := row.Scan(
+		&i.VotingElection.ID,
+		&i.VotingElection.ChapterID,
+		&i.VotingElection.Title,
+		&i.VotingElection.Description,
+		&i.VotingElection.State,
+		&i.VotingElection.RecordDate,
+		&i.VotingElection.AllowReplacement,
+		&i.VotingElection.MinNominations,
+		&i.VotingElection.RollFrozenAt,
+		&i.VotingElection.RollSize,
+		&i.VotingElection.WrappedKey,
+		&i.VotingElection.CreatedBy,
+		&i.VotingElection.CreatedAt,
+		&i.VotingElection.UpdatedAt,
+		&i.VotingElection.OpenedAt,
+		&i.VotingElection.ClosedAt,
+		&i.VotingElection.CertifiedAt,
+		&i.VotingElection.CertifiedBy,
+		&i.VotingContest.ID,
+		&i.VotingContest.ElectionID,
+		&i.VotingContest.ChapterID,
+		&i.VotingContest.Position,
+		&i.VotingContest.Title,
+		&i.VotingContest.Description,
+		&i.VotingContest.Method,
+		&i.VotingContest.Seats,
+		&i.VotingContest.Threshold,
+		&i.VotingContest.MaxRanks,
+		&i.VotingContest.ApprovalLimit,
+		&i.VotingContest.RollCall,
+		&i.VotingContest.CreatedAt,
+		&i.National,
+		&i.Official,
+		&i.RollChapterID,
+		&i.BallotIds,
+		&i.BallotIndexes,
+	)
+	return i, err
+}
+
+const votingCastSealed = `-- name: VotingCastSealed :one
+WITH e AS (
+    SELECT id FROM voting_elections
+    WHERE id = $1::uuid AND state = 'open' AND wrapped_key = $2::bytea
+    FOR SHARE
+), r AS (
+    SELECT 1 AS on_roll FROM voting_roll
+    WHERE election_id = $1::uuid AND member_id = $3::uuid
+      AND ($4::uuid IS NULL OR chapter_id = $4::uuid)
+), v AS (
+    INSERT INTO voting_voters (contest_id, member_id, voted_on)
+    SELECT $5::uuid, $3::uuid, $6::date FROM e, r
+    ON CONFLICT DO NOTHING
+    RETURNING contest_id
+), b AS (
+    INSERT INTO voting_sealed_ballots (contest_id, lookup, ciphertext)
+    SELECT v.contest_id, $7::bytea, $8::bytea FROM v
+    RETURNING contest_id
+)
+SELECT EXISTS (SELECT 1 FROM e)::boolean AS is_open, EXISTS (SELECT 1 FROM r)::boolean AS on_roll,
+       EXISTS (SELECT 1 FROM b)::boolean AS is_cast,
+       x.state, x.allow_replacement
+FROM voting_elections x WHERE x.id = $1::uuid
+`
+
+type VotingCastSealedParams struct {
+	ElectionID       uuid.UUID
+	WrappedKey       []byte
+	MemberID         uuid.UUID
+	ContestChapterID uuid.NullUUID
+	ContestID        uuid.UUID
+	VotedOn          time.Time
+	Lookup           []byte
+	Ciphertext       []byte
+}
+
+type VotingCastSealedRow struct {
+	IsOpen           bool
+	OnRoll           bool
+	IsCast           bool
+	State            string
+	AllowReplacement bool
+}
+
+// VotingCastSealed records a secret ballot in one statement (run at
+// SERIALIZABLE). It locks the election row FOR SHARE only while the
+// election is open and still holds the wrapped data key the ballot was
+// sealed under (a close locks the row FOR UPDATE, so it waits for this
+// transaction and then sees its ballot, or the cast sees the close); it
+// inserts the who-voted row unless the member has voted in the contest
+// (the primary key: one ballot per voter), and the sealed ballot only with
+// a new who-voted row, and only for a member on the frozen roll (in the
+// contest's chapter, contest_chapter_id, for a per-chapter contest).
+// is_open reports that the election was open with that key; on_roll that
+// the member is on the roll for the contest; is_cast that both rows were
+// inserted; state is the election's state and allow_replacement its rule,
+// for the refusal.
+func (q *Queries) VotingCastSealed(ctx context.Context, arg VotingCastSealedParams) (VotingCastSealedRow, error) {
+	row := q.db.QueryRow(ctx, votingCastSealed,
+		arg.ElectionID,
+		arg.WrappedKey,
+		arg.MemberID,
+		arg.ContestChapterID,
+		arg.ContestID,
+		arg.VotedOn,
+		arg.Lookup,
+		arg.Ciphertext,
+	)
+	var i VotingCastSealedRow
+	err := row.Scan(
+		&i.IsOpen,
+		&i.OnRoll,
+		&i.IsCast,
+		&i.State,
+		&i.AllowReplacement,
+	)
+	return i, err
+}
+
 const votingCertifyElection = `-- name: VotingCertifyElection :one
 UPDATE voting_elections SET state = 'certified', certified_at = now(), certified_by = $2, updated_at = now()
 WHERE id = $1 RETURNING id, chapter_id, title, description, state, record_date, allow_replacement, min_nominations, roll_frozen_at, roll_size, wrapped_key, created_by, created_at, updated_at, opened_at, closed_at, certified_at, certified_by

@@ -150,6 +150,32 @@ func TestEligibility(t *testing.T) {
 	if _, err := f.svc.Cast(f.ctx, b1, ne.ID, bContest.ID, candidateIDs(bContest)[:1]); err != nil {
 		t.Fatal(err)
 	}
+	// Again now that a cast has loaded the contest's ballot (the service
+	// keeps it): the same refusals, in the same order, and a bad ballot
+	// from someone who may not see the contest is NotFound, not Invalid.
+	_, err = f.svc.Cast(f.ctx, a1, ne.ID, bContest.ID, candidateIDs(bContest)[:1])
+	wantKind(t, err, errs.NotFound)
+	_, err = f.svc.Cast(f.ctx, a1, ne.ID, bContest.ID, []uuid.UUID{uuid.New()})
+	wantKind(t, err, errs.NotFound)
+	_, err = f.svc.Cast(f.ctx, joinedLate, e.ID, c.ID, []uuid.UUID{uuid.New()})
+	wantKind(t, err, errs.Forbidden)
+	_, err = f.svc.Cast(f.ctx, off, e.ID, c.ID, []uuid.UUID{uuid.New()})
+	wantKind(t, err, errs.Invalid)
+	_, err = f.svc.Cast(f.ctx, lapsed, e.ID, c.ID, ids[:1])
+	wantKind(t, err, errs.Conflict)
+	_, err = f.svc.Cast(f.ctx, nil, e.ID, c.ID, ids[:1])
+	wantKind(t, err, errs.Unauthenticated)
+	// After close, every cast is refused, the cached ballot notwithstanding.
+	if _, err := f.svc.Close(f.ctx, off, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.Cast(f.ctx, off, e.ID, c.ID, ids[:1])
+	wantKind(t, err, errs.Conflict)
+	_, err = f.svc.Cast(f.ctx, otherChapter, e.ID, c.ID, ids[:1])
+	wantKind(t, err, errs.NotFound)
+	if got := f.count(`SELECT count(*) FROM voting_voters WHERE contest_id = $1`, c.ID); got != 2 {
+		t.Fatalf("%d who-voted rows, want 2", got)
+	}
 }
 
 // TestLifecycle covers locks, the official-candidate rule, replacement,

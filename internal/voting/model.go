@@ -194,11 +194,7 @@ func accessTo(ctx context.Context, q *postgres.Queries, p *auth.Principal, e pos
 		return a, err
 	}
 	a.national = ch.Kind == "national"
-	if a.national {
-		a.manager = p.IsNationalAdmin()
-	} else {
-		a.manager = p.Can(auth.ElectionsManage, e.ChapterID)
-	}
+	a.manager = manages(p, e, a.national)
 	if a.official, err = q.VotingIsOfficial(ctx, postgres.VotingIsOfficialParams{ElectionID: e.ID, MemberID: p.MemberID}); err != nil {
 		return a, err
 	}
@@ -211,6 +207,15 @@ func accessTo(ctx context.Context, q *postgres.Queries, p *auth.Principal, e pos
 		return a, err
 	}
 	return a, nil
+}
+
+// manages reports whether p may manage election e: a national admin for a
+// national election, else a holder of elections.manage in its chapter.
+func manages(p *auth.Principal, e postgres.VotingElection, national bool) bool {
+	if national {
+		return p.IsNationalAdmin()
+	}
+	return p.Can(auth.ElectionsManage, e.ChapterID)
 }
 
 // seesElection: officials and managers always; members in scope once the

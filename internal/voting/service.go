@@ -47,6 +47,8 @@ type Service struct {
 	// settle brings good standing up to date before a roll is frozen; nil
 	// when the organization runs without the dues service.
 	settle func(context.Context) error
+	// ballots caches the ballot definitions of open contests for Cast.
+	ballots *ballotCache
 }
 
 // NewService returns a Service on pool. now is the clock (time.Now in
@@ -63,7 +65,7 @@ func NewService(pool *pgxpool.Pool, now func() time.Time, ballotKey []byte, sett
 	if ballotKey != nil && len(ballotKey) != KeySize {
 		return nil, fmt.Errorf("voting: ballot key must be %d bytes, got %d", KeySize, len(ballotKey))
 	}
-	return &Service{pool: pool, now: now, ballotKey: ballotKey, settle: settle}, nil
+	return &Service{pool: pool, now: now, ballotKey: ballotKey, settle: settle, ballots: &ballotCache{}}, nil
 }
 
 func (s *Service) today() time.Time {

@@ -93,6 +93,9 @@ func event(i, members int) []byte {
 // (until every event is processed).
 func BenchmarkWebhookIngest(b *testing.B) {
 	const clients, members = 8, 2000
+	if w, err := strconv.Atoi(os.Getenv("DUESBENCH_WORKERS")); err == nil && w >= 0 {
+		benchWorkers = w // 0 measures intake alone
+	}
 	// The server's pool gets a connection per client and per worker (and
 	// River's own), as a deployment sized for this load would; pgx's
 	// default is max(4, GOMAXPROCS).
@@ -111,7 +114,7 @@ func BenchmarkWebhookIngest(b *testing.B) {
 	b.Cleanup(pool.Close)
 	seed(b, pool, members, 20)
 	svc, err := dues.NewService(pool, time.Now, dues.Config{Policy: dues.DefaultPolicy(), Stripe: stripeStub{},
-		WebhookSecret: secret, Workers: benchWorkers})
+		WebhookSecret: secret, Workers: benchWorkers, Logger: benchLogger()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -134,6 +137,13 @@ func BenchmarkWebhookIngest(b *testing.B) {
 	for i := range bodies {
 		bodies[i] = event(i, members)
 	}
+	commits := func() int64 {
+		var c int64
+		pool.QueryRow(ctx, `SELECT pg_stat_force_next_flush()`).Scan(new(any))
+		pool.QueryRow(ctx, `SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()`).Scan(&c)
+		return c
+	}
+	commits0 := commits()
 	b.ResetTimer()
 	start := time.Now()
 	var next atomic.Int64
@@ -192,6 +202,13 @@ func BenchmarkWebhookIngest(b *testing.B) {
 	if benchWorkers > 0 && standing != min(n, members) {
 		b.Fatalf("%d members in good standing after %d payments by %d members", standing, n, min(n, members))
 	}
+	time.Sleep(1100 * time.Millisecond) // let backends flush their statistics
+	b.ReportMetric(float64(commits()-commits0)/float64(n), "commits/event")
+	var jobs int
+	pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind LIKE 'dues_stripe_event%'`).Scan(&jobs)
+	if jobs > 0 {
+		b.ReportMetric(float64(n)/float64(jobs), "events/job")
+	}
 	b.ReportMetric(float64(n)/accepted.Seconds(), "accepted/s")
 	b.ReportMetric(float64(n)/processed.Seconds(), "processed/s")
 	if tps, err := pgbenchInsertTPS(ctx, pool, dbURL, clients); err != nil {
@@ -200,6 +217,15 @@ func BenchmarkWebhookIngest(b *testing.B) {
 		b.ReportMetric(tps, "pgbench_insert_tps")
 		b.ReportMetric(float64(n)/processed.Seconds()/tps, "processed/pgbench")
 	}
+}
+
+// benchLogger logs warnings and errors to stderr when DUESBENCH_LOG is
+// set (to see failed jobs, deadlocks and retries), else nothing.
+func benchLogger() *slog.Logger {
+	if os.Getenv("DUESBENCH_LOG") == "" {
+		return nil
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
 // pgbenchInsertTPS runs pgbench against the benchmark's own database with

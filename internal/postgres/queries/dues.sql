@@ -353,3 +353,82 @@ SELECT id FROM members WHERE id = ANY(sqlc.arg(member_ids)::uuid[]);
 -- The member a Stripe customer belongs to and their current chapter.
 SELECT c.member_id, m.chapter_id FROM dues_customers c JOIN members m ON m.id = c.member_id
 WHERE c.customer_id = $1;
+
+-- name: DuesInsertEvents :many
+-- Stores a batch of verified events (the webhook group commit); events
+-- already stored, and repeats within the batch, are skipped. It returns the
+-- ids it stored.
+INSERT INTO dues_events (event_id, type, api_version, created, livemode, payload)
+SELECT unnest(sqlc.arg(event_ids)::text[]), unnest(sqlc.arg(types)::text[]), unnest(sqlc.arg(api_versions)::text[]),
+    unnest(sqlc.arg(createds)::timestamptz[]), unnest(sqlc.arg(livemodes)::boolean[]), unnest(sqlc.arg(payloads)::jsonb[])
+ON CONFLICT (event_id) DO NOTHING
+RETURNING event_id;
+
+-- name: DuesGetEvents :many
+SELECT event_id, type, payload FROM dues_events WHERE event_id = ANY(sqlc.arg(event_ids)::text[]) ORDER BY event_id;
+
+-- name: DuesMarkEvents :exec
+UPDATE dues_events SET state = sqlc.arg(state), error = '', processed_at = now()
+WHERE event_id = ANY(sqlc.arg(event_ids)::text[]);
+
+-- name: DuesApplyInvoicePaid :batchone
+-- Applies one paid invoice in one statement: the payment (once per
+-- invoice), its ledger row (when the charge has a balance transaction,
+-- attributed to the customer's member and the payment's chapter), earlier
+-- unattributed rows of the charge, and the member's standing recompute.
+-- Sent in a pipeline, so a batch of invoices costs one round trip. ok is
+-- false when the invoice was already stored but no payment of its charge
+-- exists (the ledger row cannot be attributed).
+WITH cm AS (
+    SELECT c.member_id, m.chapter_id FROM dues_customers c JOIN members m ON m.id = c.member_id
+    WHERE c.customer_id = sqlc.arg(customer_id)::text
+), ins AS (
+    INSERT INTO dues_payments (invoice_id, member_id, chapter_id, charge_id, subscription_id, amount, currency, paid_at,
+        period_start, period_end)
+    SELECT sqlc.arg(invoice_id)::text, cm.member_id, cm.chapter_id, sqlc.narg(charge_id)::text, sqlc.narg(subscription_id)::text,
+        sqlc.arg(amount)::bigint, sqlc.arg(currency)::text, sqlc.arg(paid_at)::timestamptz, sqlc.arg(period_start)::date,
+        sqlc.arg(period_end)::date
+    FROM cm
+    ON CONFLICT (invoice_id) DO NOTHING
+    RETURNING chapter_id
+), pay AS (
+    SELECT ins.chapter_id FROM ins
+    UNION ALL
+    SELECT p.chapter_id FROM dues_payments p
+    WHERE p.charge_id = sqlc.narg(charge_id)::text AND NOT EXISTS (SELECT 1 FROM ins)
+), led AS (
+    INSERT INTO dues_ledger (balance_transaction_id, kind, source_id, charge_id, invoice_id, member_id, chapter_id,
+        amount, fee, net, currency, occurred_at)
+    SELECT sqlc.arg(bt_id)::text, 'payment', coalesce(sqlc.narg(charge_id)::text, ''), sqlc.narg(charge_id)::text,
+        sqlc.narg(ledger_invoice_id)::text, cm.member_id, pay.chapter_id, sqlc.arg(bt_amount)::bigint,
+        sqlc.arg(bt_fee)::bigint, sqlc.arg(bt_net)::bigint, sqlc.arg(bt_currency)::text, sqlc.arg(bt_created)::timestamptz
+    FROM cm, pay WHERE sqlc.arg(bt_id)::text <> ''
+    ON CONFLICT (balance_transaction_id) DO NOTHING
+    RETURNING 1
+), attr AS (
+    UPDATE dues_ledger l SET member_id = cm.member_id, chapter_id = pay.chapter_id, invoice_id = sqlc.narg(ledger_invoice_id)::text
+    FROM cm, pay
+    WHERE sqlc.arg(bt_id)::text <> '' AND l.charge_id = sqlc.narg(charge_id)::text
+      AND (l.chapter_id IS DISTINCT FROM pay.chapter_id OR l.invoice_id IS NULL)
+    RETURNING 1
+), queued AS (
+    INSERT INTO dues_standing_queue (member_id) SELECT cm.member_id FROM cm
+    ON CONFLICT (member_id) DO UPDATE SET queued_at = excluded.queued_at
+    RETURNING 1
+)
+SELECT (NOT EXISTS (SELECT 1 FROM cm) OR sqlc.arg(bt_id)::text = '' OR EXISTS (SELECT 1 FROM pay))::bool AS ok;
+
+-- name: DuesGetOpenEvents :many
+-- The events listed that are neither processed nor ignored.
+SELECT event_id, type, payload FROM dues_events
+WHERE event_id = ANY(sqlc.arg(event_ids)::text[]) AND state NOT IN ('processed', 'ignored') ORDER BY event_id;
+
+-- name: DuesJobEvents :many
+-- What a batch job applies, in one round trip: those of its claimed events
+-- (mine) neither processed nor ignored, then up to lim other pending
+-- events, none of the job's own (own), to take along.
+SELECT e.event_id, e.type, e.payload FROM dues_events e
+WHERE e.event_id = ANY(sqlc.arg(mine)::text[]) AND e.state NOT IN ('processed', 'ignored')
+UNION ALL
+(SELECT p.event_id, p.type, p.payload FROM dues_events p
+ WHERE p.state = 'pending' AND NOT (p.event_id = ANY(sqlc.arg(own)::text[])) LIMIT sqlc.arg(lim));

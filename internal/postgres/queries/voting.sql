@@ -225,3 +225,62 @@ SELECT * FROM voting_results WHERE contest_id = $1;
 -- name: VotingPendingStanding :one
 SELECT count(*) FROM dues_standing_queue sq JOIN members m ON m.id = sq.member_id
 WHERE sqlc.arg(all_chapters)::bool OR m.chapter_id = sqlc.arg(chapter_id)::uuid;
+
+-- VotingCastContext reads in one round trip what casting a ballot needs:
+-- the election, whether the national body holds it, whether the member is
+-- one of its officials, the member's chapter on the frozen roll (NULL when
+-- not on it), the contest (of this election) and its ballot: the ids and
+-- ballot indexes of the candidates on it, in ballot order. No row when the
+-- election or the contest (in this election) does not exist.
+-- name: VotingCastContext :one
+SELECT sqlc.embed(e), sqlc.embed(k),
+       (ch.kind = 'national')::boolean AS national,
+       EXISTS (SELECT 1 FROM voting_officials o
+               WHERE o.election_id = e.id AND o.member_id = sqlc.arg(member_id)::uuid)::boolean AS official,
+       r.chapter_id AS roll_chapter_id,
+       coalesce((SELECT array_agg(c.id ORDER BY c.ballot_index) FROM voting_candidates c
+                 WHERE c.contest_id = k.id AND c.ballot_index IS NOT NULL), '{}')::uuid[] AS ballot_ids,
+       coalesce((SELECT array_agg(c.ballot_index ORDER BY c.ballot_index) FROM voting_candidates c
+                 WHERE c.contest_id = k.id AND c.ballot_index IS NOT NULL), '{}')::int[] AS ballot_indexes
+FROM voting_elections e
+JOIN chapters ch ON ch.id = e.chapter_id
+JOIN voting_contests k ON k.election_id = e.id AND k.id = sqlc.arg(contest_id)::uuid
+LEFT JOIN voting_roll r ON r.election_id = e.id AND r.member_id = sqlc.arg(member_id)::uuid
+WHERE e.id = sqlc.arg(election_id)::uuid;
+
+-- VotingCastSealed records a secret ballot in one statement (run at
+-- SERIALIZABLE). It locks the election row FOR SHARE only while the
+-- election is open and still holds the wrapped data key the ballot was
+-- sealed under (a close locks the row FOR UPDATE, so it waits for this
+-- transaction and then sees its ballot, or the cast sees the close); it
+-- inserts the who-voted row unless the member has voted in the contest
+-- (the primary key: one ballot per voter), and the sealed ballot only with
+-- a new who-voted row, and only for a member on the frozen roll (in the
+-- contest's chapter, contest_chapter_id, for a per-chapter contest).
+-- is_open reports that the election was open with that key; on_roll that
+-- the member is on the roll for the contest; is_cast that both rows were
+-- inserted; state is the election's state and allow_replacement its rule,
+-- for the refusal.
+-- name: VotingCastSealed :one
+WITH e AS (
+    SELECT id FROM voting_elections
+    WHERE id = sqlc.arg(election_id)::uuid AND state = 'open' AND wrapped_key = sqlc.arg(wrapped_key)::bytea
+    FOR SHARE
+), r AS (
+    SELECT 1 AS on_roll FROM voting_roll
+    WHERE election_id = sqlc.arg(election_id)::uuid AND member_id = sqlc.arg(member_id)::uuid
+      AND (sqlc.narg(contest_chapter_id)::uuid IS NULL OR chapter_id = sqlc.narg(contest_chapter_id)::uuid)
+), v AS (
+    INSERT INTO voting_voters (contest_id, member_id, voted_on)
+    SELECT sqlc.arg(contest_id)::uuid, sqlc.arg(member_id)::uuid, sqlc.arg(voted_on)::date FROM e, r
+    ON CONFLICT DO NOTHING
+    RETURNING contest_id
+), b AS (
+    INSERT INTO voting_sealed_ballots (contest_id, lookup, ciphertext)
+    SELECT v.contest_id, sqlc.arg(lookup)::bytea, sqlc.arg(ciphertext)::bytea FROM v
+    RETURNING contest_id
+)
+SELECT EXISTS (SELECT 1 FROM e)::boolean AS is_open, EXISTS (SELECT 1 FROM r)::boolean AS on_roll,
+       EXISTS (SELECT 1 FROM b)::boolean AS is_cast,
+       x.state, x.allow_replacement
+FROM voting_elections x WHERE x.id = sqlc.arg(election_id)::uuid;

@@ -1,0 +1,170 @@
+package dues
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chapterhouse/chapterhouse/internal/postgres/pgtest"
+)
+
+// TestIntakeGroupCommitConcurrent delivers 150 events twice each from 12
+// goroutines at once: every delivery is acknowledged, each event is stored
+// once and reported new exactly once, and the River jobs of the batches
+// list each event exactly once.
+func TestIntakeGroupCommitConcurrent(t *testing.T) {
+	pool := pgtest.New(t)
+	s := newTestService(t, pool, newWorld(), "2026-03-15")
+	const events, workers = 150, 12
+	var bodies [][]byte
+	for i := 0; i < events; i++ {
+		b := fmt.Appendf(nil, `{"id":"evt_%d","object":"event","api_version":"2023-10-16","created":%d,"type":"customer.created","data":{"object":{"id":"cus_x%d","object":"customer"}}}`,
+			i, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Unix()+int64(i), i)
+		bodies = append(bodies, b, b)
+	}
+	next := make(chan []byte)
+	var mu sync.Mutex
+	freshCount := map[string]int{}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range next {
+				fresh, err := s.ReceiveWebhook(context.Background(), b, sign(b, testSecret))
+				if err != nil {
+					t.Error(err)
+					continue
+				}
+				var id struct{ ID string }
+				mustJSON(b, &id)
+				mu.Lock()
+				if fresh {
+					freshCount[id.ID]++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, b := range bodies {
+		next <- b
+	}
+	close(next)
+	wg.Wait()
+	if len(freshCount) != events {
+		t.Errorf("%d events reported new, want %d", len(freshCount), events)
+	}
+	for id, n := range freshCount {
+		if n != 1 {
+			t.Errorf("%s reported new %d times", id, n)
+		}
+	}
+	var stored, listed, distinct, jobs int
+	ctx := context.Background()
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM dues_events`).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if err := pool.QueryRow(ctx, `SELECT count(*), count(DISTINCT id), count(DISTINCT job) FROM (
+		SELECT j.id AS job, jsonb_array_elements_text(j.args->'event_ids') AS id FROM river_job j
+		WHERE j.kind = 'dues_stripe_event_batch') x`).Scan(&listed, &distinct, &jobs); err != nil {
+		t.Fatal(err)
+	}
+	if stored != events || listed != events || distinct != events {
+		t.Errorf("stored %d events, jobs list %d (%d distinct), want %d each", stored, listed, distinct, events)
+	}
+	t.Logf("%d deliveries committed in %d jobs", len(bodies), jobs)
+}
+
+// TestIntakeIsolatesRefusedEvent: an event the database refuses (jsonb
+// cannot hold \u0000) fails alone; the rest of its batch is stored.
+func TestIntakeIsolatesRefusedEvent(t *testing.T) {
+	pool := pgtest.New(t)
+	s := newTestService(t, pool, newWorld(), "2026-03-15")
+	item := func(id, payload string) *intakeItem {
+		return &intakeItem{id: id, typ: "customer.created", apiVersion: "2023-10-16", created: time.Now().UTC(), payload: []byte(payload)}
+	}
+	b := &intakeBatch{lead: make(chan struct{}, 1), done: make(chan struct{}), items: []*intakeItem{
+		item("evt_a", `{"id":"evt_a"}`), item("evt_bad", `{"id":"evt_bad","x":"\u0000"}`), item("evt_c", `{"id":"evt_c"}`),
+		item("evt_a", `{"id":"evt_a"}`)}}
+	s.intake.running = 1
+	s.intake.commit(context.Background(), s, b)
+	select {
+	case <-b.done:
+	default:
+		t.Fatal("batch not done after commit")
+	}
+	if s.intake.running != 0 {
+		t.Error("committer still marked busy with an empty queue")
+	}
+	want := []struct {
+		fresh, err bool
+	}{{true, false}, {false, true}, {true, false}, {false, false}}
+	for i, it := range b.items {
+		if it.fresh != want[i].fresh || (it.err != nil) != want[i].err {
+			t.Errorf("item %d (%s): fresh %v err %v, want fresh %v err %v", i, it.id, it.fresh, it.err, want[i].fresh, want[i].err)
+		}
+	}
+	var n int
+	pool.QueryRow(context.Background(), `SELECT count(*) FROM dues_events`).Scan(&n)
+	if n != 2 {
+		t.Errorf("%d events stored, want 2", n)
+	}
+}
+
+// TestProcessEventsInBatchesConverges: the scenario's events (shuffled,
+// with duplicates) stored first and processed in batches of 7 by
+// ProcessEvents, or by the batch job's processJob (which takes along up to
+// takeAlong other pending events), give the same ledger, standing and
+// share as one by one in Stripe's order.
+func TestProcessEventsInBatchesConverges(t *testing.T) {
+	w, _ := scenario()
+	pool := pgtest.New(t)
+	seedOrg(t, pool, 40)
+	s := newTestService(t, pool, w, "2026-03-15")
+	deliver(t, s, w.events)
+	want := snapshot(t, s, pool)
+	for _, job := range []bool{false, true} {
+		t.Run(fmt.Sprintf("job=%v", job), func(t *testing.T) { batchedConverges(t, w, want, job) })
+	}
+}
+
+func batchedConverges(t *testing.T, w *world, want string, job bool) {
+	pool := pgtest.New(t)
+	seedOrg(t, pool, 40)
+	s := newTestService(t, pool, w, "2026-03-15")
+	ctx := context.Background()
+	var ids []string
+	for _, e := range shuffled(w.events, 7) {
+		if _, err := s.ReceiveWebhook(ctx, e, sign(e, testSecret)); err != nil {
+			t.Fatal(err)
+		}
+		var id struct{ ID string }
+		mustJSON(e, &id)
+		ids = append(ids, id.ID)
+	}
+	for i := 0; i < len(ids); i += 7 {
+		process := s.ProcessEvents
+		if job {
+			process = s.processJob
+		}
+		if err := process(ctx, ids[i:min(i+7, len(ids))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.SweepStanding(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := snapshot(t, s, pool); got != want {
+		t.Fatalf("batched processing differs:\n%s", diffLines(want, got))
+	}
+	var left int
+	pool.QueryRow(ctx, `SELECT count(*) FROM dues_events WHERE state NOT IN ('processed', 'ignored')`).Scan(&left)
+	if left != 0 {
+		t.Errorf("%d events neither processed nor ignored", left)
+	}
+	if err := s.ProcessEvents(ctx, []string{"evt_missing"}); !job && err == nil {
+		t.Error("an unknown event id gave no error")
+	}
+}

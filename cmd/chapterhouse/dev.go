@@ -195,7 +195,10 @@ func devBallotKey(dir string) ([]byte, error) {
 	} else if !os.IsNotExist(err) {
 		return nil, err
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	// The dev directory also holds the PostgreSQL cluster, which runs as an
+	// unprivileged user when dev runs as root: it must be searchable by
+	// others. The key file itself is readable by its owner only.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
 	text := voting.NewBallotKey()

@@ -101,7 +101,9 @@ func WriteLoadClient(dir string, c LoadClient) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	// The directory is dev's, shared with its PostgreSQL cluster (which must
+	// be able to reach its data under it); the file is the owner's alone.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
 	path := filepath.Join(dir, LoadClientFile)

@@ -60,11 +60,8 @@ type Config struct {
 // replicas can share them and they survive restarts. It is safe for
 // concurrent use.
 type Authenticator struct {
-	cfg Config
-	q   *postgres.Queries
-	// pool serves the per-request reads of a principal (see reads); nil
-	// in Authenticators built by tests, which then use q.
-	pool       *pgxpool.Pool
+	cfg        Config
+	q          *postgres.Queries
 	log        *slog.Logger
 	client     *http.Client
 	provider   *oidc.Provider
@@ -122,7 +119,6 @@ func New(ctx context.Context, cfg Config, pool *pgxpool.Pool, logger *slog.Logge
 	a := &Authenticator{
 		cfg:      cfg,
 		q:        postgres.New(pool),
-		pool:     pool,
 		log:      logger,
 		client:   client,
 		provider: provider,

@@ -106,7 +106,7 @@ func (a *Authenticator) memberFor(ctx context.Context, issuer, subject string, e
 }
 
 func (a *Authenticator) memberByIdentity(ctx context.Context, issuer, subject string) (member, error) {
-	row, err := a.reads().AuthMemberByIdentity(ctx, postgres.AuthMemberByIdentityParams{Issuer: issuer, Subject: subject})
+	row, err := a.q.AuthMemberByIdentity(ctx, postgres.AuthMemberByIdentityParams{Issuer: issuer, Subject: subject})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return member{}, err
 	}

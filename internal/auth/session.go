@@ -93,7 +93,7 @@ func (a *Authenticator) authenticateSession(ctx context.Context, token string) (
 		return nil, errs.E(errs.Unauthenticated, "the session cookie is not valid; sign in again")
 	}
 	hash := hashToken(token)
-	row, err := a.reads().AuthWebSession(ctx, hash)
+	row, err := a.q.AuthWebSession(ctx, hash)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, errs.E(errs.Unauthenticated, "your session has ended or expired; sign in again")
 	}

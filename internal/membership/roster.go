@@ -121,7 +121,8 @@ func (s *Service) ListMembers(ctx context.Context, p *auth.Principal, chapterID 
 			return RosterPage{}, errs.Field("cursor", "is not a cursor of this listing")
 		}
 	}
-	db := postgres.New(s.pool)
+	// Optional filters: plan for the values given (see CustomPlans).
+	db := postgres.New(postgres.CustomPlans(s.pool))
 	lim := int32(rq.Limit + 1)
 	var rows []Member
 	var err error
@@ -165,7 +166,7 @@ func (s *Service) ListMembers(ctx context.Context, p *auth.Principal, chapterID 
 	for i, m := range page.Members {
 		ids[i] = m.ID
 	}
-	st, err := db.MembersStandingOn(ctx, postgres.MembersStandingOnParams{Ids: ids, OnDate: s.today()})
+	st, err := postgres.New(s.pool).MembersStandingOn(ctx, postgres.MembersStandingOnParams{Ids: ids, OnDate: s.today()})
 	if err != nil {
 		return RosterPage{}, err
 	}

@@ -50,14 +50,6 @@ func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
 		cfg.ConnConfig.RuntimeParams["application_name"] = applicationName
 	}
-	// Roster and report queries take optional filters (NULL means "any").
-	// A generic plan, which PostgreSQL switches to after five executions of
-	// a prepared statement, must serve every combination and picks badly
-	// (measured: 130 ms instead of 5 ms for a roster search); plans for the
-	// actual values cost a fraction of a millisecond to make.
-	if _, ok := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !ok {
-		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
-	}
 	where := describe(cfg.ConnConfig.Config)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -25,10 +25,7 @@ import (
 // fn runs the statement through the postgres.DBTX it is given (for a
 // query of package postgres, through postgres.New(db); the statement must
 // be read with QueryRow, as a :one query is), and may run once
-// per attempt; it must do nothing else. The statement runs with a generic
-// plan (plan_cache_mode force_generic_plan for the transaction), so it must
-// be one whose plan does not depend on its parameters' values: key lookups
-// and inserts. Errors: fn's own, the statement's,
+// per attempt; it must do nothing else. Errors: fn's own, the statement's,
 // or a commit failure (wrapping the *pgconn.PgError).
 func oneTripTx(ctx context.Context, pool *pgxpool.Pool, fn func(db postgres.DBTX) error) error {
 	for attempt := 1; ; attempt++ {
@@ -114,18 +111,10 @@ type oneTripRow struct {
 func (r oneTripRow) Scan(dest ...any) error {
 	b := &pgx.Batch{}
 	b.Queue("BEGIN ISOLATION LEVEL SERIALIZABLE")
-	// The pool plans every execution for its actual values
-	// (plan_cache_mode force_custom_plan, postgres.Open); a statement
-	// whose every step is a key lookup or insert plans the same for any
-	// values, and its generic plan saves that work on every cast.
-	b.Queue("SET LOCAL plan_cache_mode = force_generic_plan")
 	b.Queue(r.sql, r.args...)
 	b.Queue("COMMIT")
 	br := r.d.conn.SendBatch(r.ctx, b)
 	_, beginErr := br.Exec()
-	if _, err := br.Exec(); beginErr == nil {
-		beginErr = err
-	}
 	scanErr := br.QueryRow().Scan(dest...)
 	tag, commitErr := br.Exec()
 	closeErr := br.Close()

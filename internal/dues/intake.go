@@ -6,16 +6,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/chapterhouse/chapterhouse/internal/postgres"
 )
 
 // Webhook intake is a group commit. Each verified event joins the open
 // batch; while one batch commits, the deliveries arriving meanwhile gather
-// in the next, and one of them commits it (in one transaction: one insert
-// of all the events and one River job for the new ones) as soon as the
-// previous commit ends. A delivery returns only after its own batch has
+// in the next, and one of them commits it (one statement inserting all
+// its events) as soon as the previous commit ends. A delivery returns only after its own batch has
 // committed, so nothing acknowledged to Stripe can be lost, and an idle
 // service commits a lone event at once, without waiting for company.
 
@@ -130,10 +127,10 @@ func (in *intake) handoff(b *intakeBatch) {
 	}
 }
 
-// storeEvents stores items in one transaction with one River job that
-// processes the new ones, and sets each item's outcome: fresh for the
-// first item of each event id not stored before, the error for all when
-// the transaction fails.
+// storeEvents stores items in one statement and sets each item's outcome:
+// fresh for the first item of each event id not stored before, the error
+// for all when the statement fails. New events poke the pump, which
+// enqueues the job that applies them.
 func (s *Service) storeEvents(ctx context.Context, items []*intakeItem) {
 	p := postgres.DuesInsertEventsParams{
 		EventIds: make([]string, len(items)), Types: make([]string, len(items)), ApiVersions: make([]string, len(items)),
@@ -143,20 +140,15 @@ func (s *Service) storeEvents(ctx context.Context, items []*intakeItem) {
 		p.EventIds[i], p.Types[i], p.ApiVersions[i] = it.id, it.typ, it.apiVersion
 		p.Createds[i], p.Livemodes[i], p.Payloads[i] = it.created, it.livemode, it.payload
 	}
-	var stored []string
-	err := s.inTx(ctx, func(tx pgx.Tx, q *postgres.Queries) error {
-		var err error
-		if stored, err = q.DuesInsertEvents(ctx, p); err != nil || len(stored) == 0 {
-			return err
-		}
-		_, err = s.river.InsertTx(ctx, tx, EventBatchArgs{EventIDs: stored}, nil)
-		return err
-	})
+	stored, err := postgres.New(s.pool).DuesInsertEvents(ctx, p)
 	if err != nil {
 		for _, it := range items {
 			it.fresh, it.err = false, err
 		}
 		return
+	}
+	if len(stored) > 0 {
+		s.pump.poke()
 	}
 	fresh := make(map[string]bool, len(stored))
 	for _, id := range stored {

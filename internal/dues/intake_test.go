@@ -12,8 +12,7 @@ import (
 
 // TestIntakeGroupCommitConcurrent delivers 150 events twice each from 12
 // goroutines at once: every delivery is acknowledged, each event is stored
-// once and reported new exactly once, and the River jobs of the batches
-// list each event exactly once.
+// once, pending, and reported new exactly once, and the pump knows.
 func TestIntakeGroupCommitConcurrent(t *testing.T) {
 	pool := pgtest.New(t)
 	s := newTestService(t, pool, newWorld(), "2026-03-15")
@@ -61,20 +60,16 @@ func TestIntakeGroupCommitConcurrent(t *testing.T) {
 			t.Errorf("%s reported new %d times", id, n)
 		}
 	}
-	var stored, listed, distinct, jobs int
-	ctx := context.Background()
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM dues_events`).Scan(&stored); err != nil {
+	var stored int
+	if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM dues_events WHERE state = 'pending'`).Scan(&stored); err != nil {
 		t.Fatal(err)
 	}
-	if err := pool.QueryRow(ctx, `SELECT count(*), count(DISTINCT id), count(DISTINCT job) FROM (
-		SELECT j.id AS job, jsonb_array_elements_text(j.args->'event_ids') AS id FROM river_job j
-		WHERE j.kind = 'dues_stripe_event_batch') x`).Scan(&listed, &distinct, &jobs); err != nil {
-		t.Fatal(err)
+	if stored != events {
+		t.Errorf("stored %d pending events, want %d", stored, events)
 	}
-	if stored != events || listed != events || distinct != events {
-		t.Errorf("stored %d events, jobs list %d (%d distinct), want %d each", stored, listed, distinct, events)
+	if !s.pump.dirty {
+		t.Error("new events did not poke the pump")
 	}
-	t.Logf("%d deliveries committed in %d jobs", len(bodies), jobs)
 }
 
 // TestIntakeIsolatesRefusedEvent: an event the database refuses (jsonb
@@ -115,9 +110,8 @@ func TestIntakeIsolatesRefusedEvent(t *testing.T) {
 
 // TestProcessEventsInBatchesConverges: the scenario's events (shuffled,
 // with duplicates) stored first and processed in batches of 7 by
-// ProcessEvents, or by the batch job's processJob (which takes along up to
-// takeAlong other pending events), give the same ledger, standing and
-// share as one by one in Stripe's order.
+// ProcessEvents, or leased by ProcessDueEvents as the processing job does,
+// give the same ledger, standing and share as one by one in Stripe's order.
 func TestProcessEventsInBatchesConverges(t *testing.T) {
 	w, _ := scenario()
 	pool := pgtest.New(t)
@@ -144,13 +138,21 @@ func batchedConverges(t *testing.T, w *world, want string, job bool) {
 		mustJSON(e, &id)
 		ids = append(ids, id.ID)
 	}
-	for i := 0; i < len(ids); i += 7 {
-		process := s.ProcessEvents
-		if job {
-			process = s.processJob
+	if job {
+		for {
+			n, err := s.ProcessDueEvents(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				break
+			}
 		}
-		if err := process(ctx, ids[i:min(i+7, len(ids))]); err != nil {
-			t.Fatal(err)
+	} else {
+		for i := 0; i < len(ids); i += 7 {
+			if err := s.ProcessEvents(ctx, ids[i:min(i+7, len(ids))]); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	if _, err := s.SweepStanding(ctx); err != nil {
@@ -164,7 +166,7 @@ func batchedConverges(t *testing.T, w *world, want string, job bool) {
 	if left != 0 {
 		t.Errorf("%d events neither processed nor ignored", left)
 	}
-	if err := s.ProcessEvents(ctx, []string{"evt_missing"}); !job && err == nil {
+	if err := s.ProcessEvents(ctx, []string{"evt_missing"}); err == nil {
 		t.Error("an unknown event id gave no error")
 	}
 }

@@ -11,22 +11,18 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 )
 
-// EventArgs is the River job that processes one stored Stripe event.
-type EventArgs struct {
-	EventID string `json:"event_id"`
-}
+// ProcessEventsArgs is the River job that applies stored Stripe events:
+// it leases up to eventsBatch of the events due (see ProcessDueEvents) and
+// applies them. The pump enqueues one as deliveries arrive, and one runs
+// every eventsPeriod for failed events whose next attempt has come and
+// events a crash left unapplied.
+type ProcessEventsArgs struct{}
 
 // Kind implements river.JobArgs.
-func (EventArgs) Kind() string { return "dues_stripe_event" }
+func (ProcessEventsArgs) Kind() string { return "dues_process_events" }
 
-// EventBatchArgs is the River job that processes stored Stripe events
-// together: the events one webhook group commit stored.
-type EventBatchArgs struct {
-	EventIDs []string `json:"event_ids"`
-}
-
-// Kind implements river.JobArgs.
-func (EventBatchArgs) Kind() string { return "dues_stripe_event_batch" }
+// eventsPeriod is how often the periodic processing job runs.
+const eventsPeriod = 30 * time.Second
 
 // SweepArgs is the River job that records the day's standing changes
 // (grace periods ending, waivers expiring) for every member.
@@ -35,30 +31,24 @@ type SweepArgs struct{}
 // Kind implements river.JobArgs.
 func (SweepArgs) Kind() string { return "dues_standing_sweep" }
 
-type eventWorker struct {
-	river.WorkerDefaults[EventArgs]
+type eventsWorker struct {
+	river.WorkerDefaults[ProcessEventsArgs]
 	s *Service
 }
 
-func (w *eventWorker) Work(ctx context.Context, job *river.Job[EventArgs]) error {
-	if err := w.s.ProcessEvent(ctx, job.Args.EventID); err != nil {
-		return err
+// Work applies the events due. Events that fail are recorded as failed
+// with their next attempt (the job does not fail for them); the job fails,
+// and River retries it, only when the events cannot be leased at all.
+func (w *eventsWorker) Work(ctx context.Context, _ *river.Job[ProcessEventsArgs]) error {
+	w.s.pump.started()
+	n, err := w.s.ProcessDueEvents(ctx)
+	if n == eventsBatch {
+		w.s.pump.poke() // more may be due
 	}
-	w.s.wakeDrainer()
-	return nil
-}
-
-type eventBatchWorker struct {
-	river.WorkerDefaults[EventBatchArgs]
-	s *Service
-}
-
-func (w *eventBatchWorker) Work(ctx context.Context, job *river.Job[EventBatchArgs]) error {
-	if err := w.s.processJob(ctx, job.Args.EventIDs); err != nil {
-		return err
+	if n > 0 {
+		w.s.wakeDrainer()
 	}
-	w.s.wakeDrainer()
-	return nil
+	return err
 }
 
 // drainPoll is how often the drainer looks at the standing queue without
@@ -69,7 +59,7 @@ const drainPoll = time.Second
 // drainGap is the least time between two drains: members queued meanwhile
 // are recomputed together, so a burst of events costs a few large
 // recompute transactions rather than one small one per event batch.
-const drainGap = 20 * time.Millisecond
+const drainGap = 50 * time.Millisecond
 
 // wakeDrainer asks the standing drainer to run soon; it never blocks, and
 // wake-ups while one is pending fold into it.
@@ -85,7 +75,6 @@ func (s *Service) wakeDrainer() {
 // drain runs queue their members for the next one, so a burst of events
 // costs a few batched recomputes instead of one per event.
 func (s *Service) drainLoop(ctx context.Context) {
-	defer close(s.drainDone)
 	t := time.NewTicker(drainPoll)
 	defer t.Stop()
 	for {
@@ -132,16 +121,20 @@ func (d dailyAt) Next(t time.Time) time.Time {
 
 func newRiverClient(pool *pgxpool.Pool, s *Service, workers int, log *slog.Logger) (*river.Client[pgx.Tx], error) {
 	ws := river.NewWorkers()
-	river.AddWorker(ws, &eventWorker{s: s})
-	river.AddWorker(ws, &eventBatchWorker{s: s})
+	river.AddWorker(ws, &eventsWorker{s: s})
 	river.AddWorker(ws, &sweepWorker{s: s})
 	cfg := &river.Config{Workers: ws, Logger: log}
 	if workers > 0 {
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: workers}}
 		cfg.FetchCooldown = 2 * time.Millisecond
-		cfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(dailyAt{offset: 5 * time.Minute},
-			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
-			&river.PeriodicJobOpts{RunOnStart: true})}
+		cfg.PeriodicJobs = []*river.PeriodicJob{
+			river.NewPeriodicJob(dailyAt{offset: 5 * time.Minute},
+				func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(eventsPeriod),
+				func() (river.JobArgs, *river.InsertOpts) { return ProcessEventsArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+		}
 	}
 	return river.NewClient(riverpgxv5.New(pool), cfg)
 }

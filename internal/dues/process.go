@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
+	"maps"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -69,14 +69,63 @@ func (s *Service) ProcessEvents(ctx context.Context, eventIDs []string) error {
 	return errors.Join(append(errList, s.processRows(ctx, rows, nil))...)
 }
 
+const (
+	// eventsBatch is how many due events one job leases and applies.
+	eventsBatch = 256
+	// eventLease is how long a job holds the events it leased; a job that
+	// dies leaves them to another after this.
+	eventLease = 5 * time.Minute
+	// maxEventAttempts is how often a failing event is tried before it is
+	// left failed for a person to look at.
+	maxEventAttempts = 20
+	// stripeCalls is how many Stripe reads one batch makes at once.
+	stripeCalls = 16
+)
+
+// ProcessDueEvents leases up to eventsBatch of the stored events that are
+// due (pending ones, and failed ones whose next attempt has come), oldest
+// first, and applies them as ProcessEvents does. Events another worker,
+// in any process, holds a lease on are skipped. It returns how many it
+// leased, and an error only when it could not lease: events that fail are
+// recorded as failed with their next attempt, and logged.
+func (s *Service) ProcessDueEvents(ctx context.Context) (int, error) {
+	rows, err := postgres.New(s.pool).DuesLeaseEvents(ctx, postgres.DuesLeaseEventsParams{
+		Lim: eventsBatch, LeaseSeconds: int32(eventLease / time.Second)})
+	if err != nil {
+		return 0, wrapf(err, "dues: lease events")
+	}
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	evs := make([]postgres.DuesGetEventsRow, len(rows))
+	for i, r := range rows {
+		evs[i] = postgres.DuesGetEventsRow(r)
+	}
+	if err := s.processRows(ctx, evs, nil); err != nil {
+		s.logger.Warn("dues: events failed; each is tried again later", "err", err)
+	}
+	return len(rows), nil
+}
+
 // preparedEvent is an event decoded, with what Stripe had to say fetched,
-// ready to apply in a transaction: a paid invoice as the parameters of one
-// pipelined statement, any other handled type as a function.
+// ready to apply: a paid invoice as a row of the batch statement
+// DuesApplyInvoicesPaid, any other handled type as a function run in a
+// transaction before it.
 type preparedEvent struct {
 	id      string
 	ignored bool
-	invoice *postgres.DuesApplyInvoicePaidParams
+	invoice *paidInvoice
 	apply   func(tx pgx.Tx, q *postgres.Queries) error
+}
+
+// paidInvoice is one paid invoice and its charge's balance transaction (a
+// zero one when the invoice has no charge or paid nothing).
+type paidInvoice struct {
+	customerID, invoiceID, chargeID, subscriptionID string
+	amount                                          int64
+	currency                                        string
+	paidAt, periodStart, periodEnd                  time.Time
+	bt                                              BalanceTxn
 }
 
 // processRows applies rows as ProcessEvents does. Failures of events
@@ -91,27 +140,56 @@ func (s *Service) processRows(ctx context.Context, rows []postgres.DuesGetEvents
 		}
 		errList = append(errList, s.fail(ctx, id, err))
 	}
+	// Stripe reads, the slow part when Stripe is, run stripeCalls at once.
+	all := make([]preparedEvent, len(rows))
+	prepErrs := make([]error, len(rows))
+	sem := make(chan struct{}, stripeCalls)
+	var wg sync.WaitGroup
+	for i, r := range rows {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			all[i], prepErrs[i] = s.prepare(ctx, r)
+		})
+	}
+	wg.Wait()
 	preps := make([]preparedEvent, 0, len(rows))
-	for _, r := range rows {
-		p, err := s.prepare(ctx, r)
-		if err != nil {
-			failed(r.EventID, err)
+	for i, r := range rows {
+		if prepErrs[i] != nil {
+			failed(r.EventID, prepErrs[i])
 			continue
 		}
-		preps = append(preps, p)
+		preps = append(preps, all[i])
 	}
-	if err := s.applyPrepared(ctx, preps); err != nil {
-		if len(preps) == 1 {
-			failed(preps[0].id, err)
-		} else {
-			for _, p := range preps {
-				if err := s.applyPrepared(ctx, []preparedEvent{p}); err != nil {
-					failed(p.id, err)
-				}
+	bad, err := s.applyPrepared(ctx, preps)
+	if err != nil && len(preps) > 1 {
+		// One event the database refuses must not hold back the others:
+		// apply each alone.
+		bad, err = map[string]error{}, nil
+		for _, p := range preps {
+			b, err := s.applyPrepared(ctx, []preparedEvent{p})
+			if err != nil {
+				failed(p.id, err)
 			}
+			maps.Copy(bad, b)
 		}
 	}
+	if err != nil {
+		failed(preps[0].id, err)
+	}
+	for id, err := range bad {
+		failed(id, err)
+	}
 	return errors.Join(errList...)
+}
+
+// eventBody is what processing reads of a stored event: its time and its
+// object, decoded by type.
+type eventBody struct {
+	Created int64 `json:"created"`
+	Data    struct {
+		Object json.RawMessage `json:"object"`
+	} `json:"data"`
 }
 
 // prepare decodes one stored event and makes the Stripe calls it needs.
@@ -121,103 +199,105 @@ func (s *Service) prepare(ctx context.Context, row postgres.DuesGetEventsRow) (p
 		p.ignored = true
 		return p, nil
 	}
-	var ev stripe.Event
-	if err := json.Unmarshal(row.Payload, &ev); err != nil || ev.Data == nil {
+	var ev eventBody
+	if err := json.Unmarshal(row.Payload, &ev); err != nil || len(ev.Data.Object) == 0 {
 		return p, fmt.Errorf("event %s cannot be decoded: %v", row.EventID, err)
 	}
 	created := time.Unix(ev.Created, 0).UTC()
 	var err error
 	switch row.Type {
 	case "invoice.paid", "invoice.payment_succeeded":
-		p.invoice, err = s.invoicePaid(ctx, ev.Data.Raw, created)
+		p.invoice, err = s.invoicePaid(ctx, ev.Data.Object, created)
 	case "invoice.payment_failed":
 		// A failed payment changes nothing by itself: standing ends only
 		// when the paid-through date plus grace has passed.
 		p.apply = func(pgx.Tx, *postgres.Queries) error { return nil }
 	case "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted":
-		p.apply, err = s.subscriptionEvent(ev.Data.Raw, created)
+		p.apply, err = s.subscriptionEvent(ev.Data.Object, created)
 	case "charge.refunded":
-		p.apply, err = s.chargeRefunded(ctx, ev.Data.Raw)
+		p.apply, err = s.chargeRefunded(ctx, ev.Data.Object)
 	case "payout.reconciliation_completed":
-		p.apply, err = s.payoutEvent(ctx, ev.Data.Raw, true)
+		p.apply, err = s.payoutEvent(ctx, ev.Data.Object, true)
 	default:
 		if len(row.Type) > 14 && row.Type[:14] == "charge.dispute" {
-			p.apply, err = s.disputeEvent(ev.Data.Raw, created)
+			p.apply, err = s.disputeEvent(ev.Data.Object, created)
 		} else {
-			p.apply, err = s.payoutEvent(ctx, ev.Data.Raw, false)
+			p.apply, err = s.payoutEvent(ctx, ev.Data.Object, false)
 		}
 	}
 	return p, err
 }
 
-// applyPrepared applies events in one transaction and marks them processed
-// (or ignored). Paid invoices go last, in one pipeline ordered by customer
-// so that concurrent batches lock members in the same order; the order
-// within a batch does not matter, as events converge in any order.
-func (s *Service) applyPrepared(ctx context.Context, preps []preparedEvent) error {
+// applyPrepared applies events and marks them processed (or ignored) in
+// one transaction: other events' functions first, then paid invoices and
+// the marks in one statement. It returns the
+// events that could not be applied (left unmarked) with their errors, or
+// the error that applied none.
+func (s *Service) applyPrepared(ctx context.Context, preps []preparedEvent) (map[string]error, error) {
 	if len(preps) == 0 {
-		return nil
+		return nil, nil
 	}
-	var processed, ignored []string
-	var invoices []*postgres.DuesApplyInvoicePaidParams
-	for _, p := range preps {
+	var p postgres.DuesApplyInvoicesPaidParams
+	for _, pe := range preps {
 		switch {
-		case p.ignored:
-			ignored = append(ignored, p.id)
+		case pe.ignored:
+			p.IgnoredIds = append(p.IgnoredIds, pe.id)
 			continue
-		case p.invoice != nil:
-			invoices = append(invoices, p.invoice)
+		case pe.invoice != nil:
+			inv := pe.invoice
+			p.EventIds = append(p.EventIds, pe.id)
+			p.CustomerIds = append(p.CustomerIds, inv.customerID)
+			p.InvoiceIds = append(p.InvoiceIds, inv.invoiceID)
+			p.ChargeIds = append(p.ChargeIds, inv.chargeID)
+			p.SubscriptionIds = append(p.SubscriptionIds, inv.subscriptionID)
+			p.Amounts = append(p.Amounts, inv.amount)
+			p.Currencies = append(p.Currencies, inv.currency)
+			p.PaidAts = append(p.PaidAts, inv.paidAt)
+			p.PeriodStarts = append(p.PeriodStarts, inv.periodStart)
+			p.PeriodEnds = append(p.PeriodEnds, inv.periodEnd)
+			p.BtIds = append(p.BtIds, inv.bt.ID)
+			p.BtAmounts = append(p.BtAmounts, inv.bt.Amount)
+			p.BtFees = append(p.BtFees, inv.bt.Fee)
+			p.BtNets = append(p.BtNets, inv.bt.Net)
+			p.BtCurrencies = append(p.BtCurrencies, inv.bt.Currency)
+			p.BtCreateds = append(p.BtCreateds, inv.bt.Created)
 		}
-		processed = append(processed, p.id)
+		p.ProcessedIds = append(p.ProcessedIds, pe.id)
 	}
-	slices.SortStableFunc(invoices, func(a, b *postgres.DuesApplyInvoicePaidParams) int {
-		return strings.Compare(a.CustomerID, b.CustomerID)
+	var rows []postgres.DuesApplyInvoicesPaidRow
+	err := s.inTx(ctx, func(tx pgx.Tx, q *postgres.Queries) error {
+		// The batch statement joins its input to tables that grow fast
+		// (ledger, payments, events): planned once for all (a generic
+		// plan) while they were small, it would scan them whole ever
+		// after, until statistics are refreshed. Plan it for each batch.
+		if _, err := tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
+			return err
+		}
+		for _, pe := range preps {
+			if pe.apply != nil {
+				if err := pe.apply(tx, q); err != nil {
+					return fmt.Errorf("event %s: %w", pe.id, err)
+				}
+			}
+		}
+		var err error
+		rows, err = q.DuesApplyInvoicesPaid(ctx, p)
+		return err
 	})
-	return s.inTx(ctx, func(tx pgx.Tx, q *postgres.Queries) error {
-		for _, p := range preps {
-			if p.apply != nil {
-				if err := p.apply(tx, q); err != nil {
-					return fmt.Errorf("event %s: %w", p.id, err)
-				}
-			}
-		}
-		if len(invoices) > 0 {
-			params := make([]postgres.DuesApplyInvoicePaidParams, len(invoices))
-			for i, inv := range invoices {
-				params[i] = *inv
-			}
-			var ferr error
-			q.DuesApplyInvoicePaid(ctx, params).QueryRow(func(i int, ok bool, err error) {
-				switch {
-				case ferr != nil:
-				case err != nil:
-					ferr = fmt.Errorf("invoice %s: %w", params[i].InvoiceID, err)
-				case !ok:
-					ferr = fmt.Errorf("invoice %s is stored but no payment of its charge %s is", params[i].InvoiceID,
-						deref(params[i].ChargeID))
-				}
-			})
-			if ferr != nil {
-				return ferr
-			}
-		}
-		for _, m := range []struct {
-			state string
-			ids   []string
-		}{{"processed", processed}, {"ignored", ignored}} {
-			if len(m.ids) > 0 {
-				if err := q.DuesMarkEvents(ctx, postgres.DuesMarkEventsParams{State: m.state, EventIds: m.ids}); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
+	if err != nil {
+		return nil, err
+	}
+	bad := make(map[string]error, len(rows))
+	for _, r := range rows {
+		bad[r.EventID] = fmt.Errorf("invoice %s is stored but no payment of its charge %s is", r.InvoiceID, r.ChargeID)
+	}
+	return bad, nil
 }
 
+// fail records a failed attempt at the event and schedules the next.
 func (s *Service) fail(ctx context.Context, eventID string, err error) error {
-	_ = postgres.New(s.pool).DuesMarkEvent(context.WithoutCancel(ctx), postgres.DuesMarkEventParams{
-		EventID: eventID, State: "failed", Error: err.Error()})
+	_ = postgres.New(s.pool).DuesFailEvent(context.WithoutCancel(ctx), postgres.DuesFailEventParams{
+		EventID: eventID, Error: err.Error(), MaxAttempts: maxEventAttempts})
 	return fmt.Errorf("dues: process event %s: %w", eventID, err)
 }
 
@@ -243,8 +323,8 @@ func idOf[T interface{ comparable }](v T, id func(T) string) string {
 }
 
 // invoicePaid decodes a paid invoice and reads its charge's balance
-// transaction from Stripe; the result is applied by DuesApplyInvoicePaid.
-func (s *Service) invoicePaid(ctx context.Context, raw json.RawMessage, created time.Time) (*postgres.DuesApplyInvoicePaidParams, error) {
+// transaction from Stripe; the result is applied by DuesApplyInvoicesPaid.
+func (s *Service) invoicePaid(ctx context.Context, raw json.RawMessage, created time.Time) (*paidInvoice, error) {
 	var inv stripe.Invoice
 	if err := json.Unmarshal(raw, &inv); err != nil {
 		return nil, fmt.Errorf("decode invoice: %w", err)
@@ -272,12 +352,9 @@ func (s *Service) invoicePaid(ctx context.Context, raw json.RawMessage, created 
 	}
 	// A customer that is not one of our members matches no row: nothing
 	// is attributed or stored.
-	return &postgres.DuesApplyInvoicePaidParams{
-		CustomerID: customerID, InvoiceID: inv.ID, ChargeID: strPtr(chargeID), SubscriptionID: strPtr(subID),
-		Amount: inv.AmountPaid, Currency: string(inv.Currency), PaidAt: paidAt,
-		PeriodStart: dateOf(start), PeriodEnd: dateOf(end), LedgerInvoiceID: strPtr(inv.ID),
-		BtID: bt.ID, BtAmount: bt.Amount, BtFee: bt.Fee, BtNet: bt.Net, BtCurrency: bt.Currency, BtCreated: bt.Created,
-	}, nil
+	return &paidInvoice{customerID: customerID, invoiceID: inv.ID, chargeID: chargeID, subscriptionID: subID,
+		amount: inv.AmountPaid, currency: string(inv.Currency), paidAt: paidAt, periodStart: dateOf(start),
+		periodEnd: dateOf(end), bt: bt}, nil
 }
 
 func (s *Service) subscriptionEvent(raw json.RawMessage, created time.Time) (func(pgx.Tx, *postgres.Queries) error, error) {

@@ -2,7 +2,6 @@ package dues
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -17,128 +16,64 @@ import (
 // round trips per hundred members, small enough to hold few locks briefly.
 const drainBatch = 500
 
-// factsJSON mirror the JSON objects DuesStandingFacts builds.
-type (
-	statusJSON struct {
-		S  string `json:"s"`
-		On string `json:"on"`
-	}
-	refundJSON struct {
-		Amt int64     `json:"amt"`
-		At  time.Time `json:"at"`
-	}
-	disputeJSON struct {
-		Created time.Time  `json:"created"`
-		Status  string     `json:"status"`
-		Closed  *time.Time `json:"closed"`
-	}
-	paymentJSON struct {
-		Inv      string        `json:"inv"`
-		Amt      int64         `json:"amt"`
-		Paid     time.Time     `json:"paid"`
-		End      string        `json:"end"`
-		Refunds  []refundJSON  `json:"refunds"`
-		Disputes []disputeJSON `json:"disputes"`
-	}
-	waiverJSON struct {
-		Start string  `json:"start"`
-		Exp   string  `json:"exp"`
-		Rev   *string `json:"rev"`
-	}
-	standingJSON struct {
-		S  string `json:"s"`
-		On string `json:"on"`
-		R  string `json:"r"`
-	}
-)
-
-func parseDay(s string) (time.Time, error) {
-	d, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return d, fmt.Errorf("dues: bad date %q from the database: %w", s, err)
-	}
-	return d, nil
-}
-
-// factsOf decodes one DuesStandingFacts row into the policy's Facts and the
-// standing history in force.
+// factsOf decodes one DuesStandingFacts row (parallel arrays per kind of
+// fact, in order) into the policy's Facts and the standing history in
+// force. Refunds and disputes are matched to payments by charge.
 func factsOf(r postgres.DuesStandingFactsRow) (Facts, []Transition, error) {
 	f := Facts{JoinedOn: r.JoinedOn}
-	var sts []statusJSON
-	var pays []paymentJSON
-	var ws []waiverJSON
-	var have []standingJSON
-	for _, u := range []struct {
-		b []byte
-		v any
-	}{{r.Statuses, &sts}, {r.Payments, &pays}, {r.Waivers, &ws}, {r.InForce, &have}} {
-		if err := json.Unmarshal(u.b, u.v); err != nil {
-			return f, nil, fmt.Errorf("dues: decode standing facts of %s: %w", r.ID, err)
-		}
+	if len(r.StatusOn) != len(r.StatusActive) || len(r.PayAt) != len(r.PayInvoice) || len(r.PayAmount) != len(r.PayInvoice) ||
+		len(r.PayEnd) != len(r.PayInvoice) || len(r.PayCharge) != len(r.PayInvoice) ||
+		len(r.RefundAmount) != len(r.RefundCharge) || len(r.RefundAt) != len(r.RefundCharge) ||
+		len(r.DisputeAt) != len(r.DisputeCharge) || len(r.DisputeStatus) != len(r.DisputeCharge) ||
+		len(r.DisputeClosed) != len(r.DisputeCharge) || len(r.WaiverEnd) != len(r.WaiverStart) ||
+		len(r.WaiverRevoked) != len(r.WaiverStart) || len(r.HaveOn) != len(r.HaveStanding) || len(r.HaveReason) != len(r.HaveStanding) {
+		return f, nil, fmt.Errorf("dues: standing facts of %s have arrays of unequal length", r.ID)
 	}
-	for _, st := range sts {
-		on, err := parseDay(st.On)
-		if err != nil {
-			return f, nil, err
-		}
-		f.Statuses = append(f.Statuses, StatusFact{Active: st.S == "active", EffectiveOn: on})
+	for i, on := range r.StatusOn {
+		f.Statuses = append(f.Statuses, StatusFact{Active: r.StatusActive[i], EffectiveOn: dateOf(on)})
 	}
-	if len(sts) == 0 && r.Status != "active" {
+	if len(r.StatusOn) == 0 && r.Status != "active" {
 		f.Statuses = append(f.Statuses, StatusFact{Active: false, EffectiveOn: r.JoinedOn})
 	}
-	for _, p := range pays {
-		end, err := parseDay(p.End)
-		if err != nil {
-			return f, nil, err
-		}
-		pf := PaymentFact{InvoiceID: p.Inv, Amount: p.Amt, PaidOn: p.Paid.UTC(), PeriodEnd: end}
-		var sum int64
-		for _, rf := range p.Refunds { // ordered by time, then refund id
-			sum += rf.Amt
-			if sum >= p.Amt && pf.FullyRefundedOn.IsZero() {
-				pf.FullyRefundedOn = rf.At.UTC()
+	for i, inv := range r.PayInvoice {
+		pf := PaymentFact{InvoiceID: inv, Amount: r.PayAmount[i], PaidOn: r.PayAt[i].UTC(), PeriodEnd: dateOf(r.PayEnd[i])}
+		if charge := r.PayCharge[i]; charge != "" {
+			var sum int64
+			for j, c := range r.RefundCharge { // ordered by time, then refund id
+				if c != charge {
+					continue
+				}
+				sum += r.RefundAmount[j]
+				if sum >= pf.Amount && pf.FullyRefundedOn.IsZero() {
+					pf.FullyRefundedOn = r.RefundAt[j].UTC()
+				}
 			}
-		}
-		for _, d := range p.Disputes {
-			df := DisputeFact{OpenedOn: d.Created.UTC()}
-			if d.Status == "won" && d.Closed != nil {
-				df.WonOn = d.Closed.UTC()
+			for j, c := range r.DisputeCharge { // ordered by creation, then id
+				if c != charge {
+					continue
+				}
+				df := DisputeFact{OpenedOn: r.DisputeAt[j].UTC()}
+				if closed := r.DisputeClosed[j]; r.DisputeStatus[j] == "won" && closed.Year() > 1 {
+					df.WonOn = closed.UTC()
+				}
+				pf.Disputes = append(pf.Disputes, df)
 			}
-			pf.Disputes = append(pf.Disputes, df)
 		}
 		f.Payments = append(f.Payments, pf)
 	}
-	for _, w := range ws {
-		start, err := parseDay(w.Start)
-		if err != nil {
-			return f, nil, err
-		}
-		exp, err := parseDay(w.Exp)
-		if err != nil {
-			return f, nil, err
-		}
-		wf := WaiverFact{StartsOn: start, EndsOn: exp}
-		if w.Rev != nil {
-			rev, err := parseDay(*w.Rev)
-			if err != nil {
-				return f, nil, err
-			}
-			if rev.Before(exp) {
-				wf.EndsOn, wf.Revoked = rev, true
-			}
+	for i, start := range r.WaiverStart {
+		wf := WaiverFact{StartsOn: dateOf(start), EndsOn: dateOf(r.WaiverEnd[i])}
+		if rev := dateOf(r.WaiverRevoked[i]); rev.Year() > 1 && rev.Before(wf.EndsOn) {
+			wf.EndsOn, wf.Revoked = rev, true
 		}
 		f.Waivers = append(f.Waivers, wf)
 	}
 	if r.LegacyPaidThrough.Year() > 1 {
 		f.LegacyPaidThrough = r.LegacyPaidThrough
 	}
-	var in []Transition
-	for _, h := range have {
-		on, err := parseDay(h.On)
-		if err != nil {
-			return f, nil, err
-		}
-		in = append(in, Transition{Standing: h.S, EffectiveOn: on, Reason: h.R})
+	in := make([]Transition, 0, len(r.HaveStanding))
+	for i, st := range r.HaveStanding {
+		in = append(in, Transition{Standing: st, EffectiveOn: dateOf(r.HaveOn[i]), Reason: r.HaveReason[i]})
 	}
 	return f, in, nil
 }
@@ -237,6 +172,12 @@ func (s *Service) recomputeMany(ctx context.Context, q *postgres.Queries, member
 // put back).
 func (s *Service) drainOnce(ctx context.Context, limit int) (taken, recomputed int, err error) {
 	err = s.inTx(ctx, func(tx pgx.Tx, q *postgres.Queries) error {
+		// Planned for each batch, as applyPrepared's statement is: the
+		// facts' tables grow fast, and a generic plan made while they were
+		// small would scan them whole.
+		if _, err := tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
+			return err
+		}
 		ids, err := q.DuesClaimStandingQueue(ctx, int32(limit))
 		if err != nil || len(ids) == 0 {
 			return err

@@ -3,8 +3,8 @@
 // their reconciliation to bank deposits, the chapters' dues share, and the
 // treasurer's reports.
 //
-// Webhook events are verified, stored once by event id and enqueued as a
-// River job in one transaction; a worker processes them. Processing reads
+// Webhook events are verified and stored once by event id; River jobs
+// lease the stored events that are due and apply them (see pump.go). Processing reads
 // only facts keyed by Stripe's own ids and times (balance transactions,
 // invoices, disputes, subscriptions ordered by event creation), and standing
 // is recomputed from those facts, so events arriving late, twice or out of
@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -52,15 +53,15 @@ type Service struct {
 	cfg    Config
 	river  *river.Client[pgx.Tx]
 	logger *slog.Logger
-	// kick wakes the standing drainer (see drainLoop); drainStop ends it
-	// and drainDone closes when it has.
-	kick      chan struct{}
-	drainStop context.CancelFunc
-	drainDone chan struct{}
+	// kick wakes the standing drainer (see drainLoop).
+	kick chan struct{}
+	// bgStop ends the pump and the drainer; bgDone closes when both have.
+	bgStop context.CancelFunc
+	bgDone chan struct{}
 	// intake group-commits webhook deliveries (see intake.go).
 	intake intake
-	// claims are the events this process's workers are applying.
-	claims claims
+	// pump enqueues the jobs that apply stored events (see pump.go).
+	pump *pump
 }
 
 // ErrNotConfigured is returned (as a Conflict) by operations that need
@@ -79,7 +80,7 @@ func NewService(pool *pgxpool.Pool, now func() time.Time, cfg Config) (*Service,
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{pool: pool, now: now, cfg: cfg, logger: log, kick: make(chan struct{}, 1)}
+	s := &Service{pool: pool, now: now, cfg: cfg, logger: log, kick: make(chan struct{}, 1), pump: newPump()}
 	rc, err := newRiverClient(pool, s, cfg.Workers, log)
 	if err != nil {
 		return nil, err
@@ -94,33 +95,47 @@ func (s *Service) Configured() bool { return s.cfg.Stripe != nil }
 // Policy returns the service's policy.
 func (s *Service) Policy() Policy { return s.cfg.Policy }
 
-// Start runs the River workers and the standing drainer (when workers are
-// configured) until ctx ends or Stop is called. It returns the error River
-// gives when it cannot start.
+// Start runs the pump that enqueues processing jobs for stored webhook
+// events and, when workers are configured, the River workers and the
+// standing drainer, until ctx ends or Stop is called. Without Start,
+// stored events wait for a process that runs it. It returns the error
+// River gives when it cannot start.
 func (s *Service) Start(ctx context.Context) error {
-	if s.cfg.Workers <= 0 {
-		return nil
+	if s.cfg.Workers > 0 {
+		if err := s.river.Start(ctx); err != nil {
+			return err
+		}
 	}
-	if err := s.river.Start(ctx); err != nil {
-		return err
+	bctx, cancel := context.WithCancel(ctx)
+	s.bgStop, s.bgDone = cancel, make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		s.pump.run(bctx, func(ctx context.Context) error {
+			_, err := s.river.Insert(ctx, ProcessEventsArgs{}, nil)
+			return err
+		}, func(err error) { s.logger.Error("dues: enqueue event processing", "err", err) })
+	})
+	if s.cfg.Workers > 0 {
+		wg.Go(func() { s.drainLoop(bctx) })
 	}
-	dctx, cancel := context.WithCancel(ctx)
-	s.drainStop, s.drainDone = cancel, make(chan struct{})
-	go s.drainLoop(dctx)
+	go func() {
+		wg.Wait()
+		close(s.bgDone)
+	}()
 	return nil
 }
 
 // Stop stops the workers, letting running jobs finish until ctx ends, then
-// the standing drainer.
+// the pump and the standing drainer.
 func (s *Service) Stop(ctx context.Context) error {
-	if s.cfg.Workers <= 0 {
-		return nil
+	var err error
+	if s.cfg.Workers > 0 {
+		err = s.river.Stop(ctx)
 	}
-	err := s.river.Stop(ctx)
-	if s.drainStop != nil {
-		s.drainStop()
+	if s.bgStop != nil {
+		s.bgStop()
 		select {
-		case <-s.drainDone:
+		case <-s.bgDone:
 		case <-ctx.Done():
 		}
 	}

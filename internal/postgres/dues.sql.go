@@ -13,6 +13,167 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const duesApplyInvoicesPaid = `-- name: DuesApplyInvoicesPaid :many
+WITH input AS (
+    -- The arrays are of equal length: unnest in the select list zips them.
+    SELECT
+        unnest($1::text[]) AS event_id,
+        unnest($2::text[]) AS customer_id,
+        unnest($3::text[]) AS invoice_id,
+        unnest($4::text[]) AS charge_id,
+        unnest($5::text[]) AS subscription_id,
+        unnest($6::bigint[]) AS amount,
+        unnest($7::text[]) AS currency,
+        unnest($8::timestamptz[]) AS paid_at,
+        unnest($9::date[]) AS period_start,
+        unnest($10::date[]) AS period_end,
+        unnest($11::text[]) AS bt_id,
+        unnest($12::bigint[]) AS bt_amount,
+        unnest($13::bigint[]) AS bt_fee,
+        unnest($14::bigint[]) AS bt_net,
+        unnest($15::text[]) AS bt_currency,
+        unnest($16::timestamptz[]) AS bt_created
+), cm AS (
+    -- Lookups are scalar subqueries so that each is an index probe
+    -- whatever the planner believes of the tables' sizes (OFFSET 0 keeps
+    -- the inner one from being pulled up and probed once per use).
+    SELECT DISTINCT ON (x.invoice_id) x.event_id, x.customer_id, x.invoice_id, x.charge_id, x.subscription_id, x.amount, x.currency, x.paid_at, x.period_start, x.period_end, x.bt_id, x.bt_amount, x.bt_fee, x.bt_net, x.bt_currency, x.bt_created, x.member_id, (SELECT m.chapter_id FROM members m WHERE m.id = x.member_id) AS chapter_id
+    FROM (SELECT i.event_id, i.customer_id, i.invoice_id, i.charge_id, i.subscription_id, i.amount, i.currency, i.paid_at, i.period_start, i.period_end, i.bt_id, i.bt_amount, i.bt_fee, i.bt_net, i.bt_currency, i.bt_created, (SELECT c.member_id FROM dues_customers c WHERE c.customer_id = i.customer_id) AS member_id
+          FROM input i OFFSET 0) x
+    WHERE x.member_id IS NOT NULL
+    ORDER BY x.invoice_id
+), ins AS (
+    INSERT INTO dues_payments (invoice_id, member_id, chapter_id, charge_id, subscription_id, amount, currency, paid_at,
+        period_start, period_end)
+    SELECT cm.invoice_id, cm.member_id, cm.chapter_id, nullif(cm.charge_id, ''), nullif(cm.subscription_id, ''),
+        cm.amount, cm.currency, cm.paid_at, cm.period_start, cm.period_end
+    FROM cm ORDER BY cm.member_id, cm.invoice_id
+    ON CONFLICT (invoice_id) DO NOTHING
+    RETURNING invoice_id, chapter_id
+), pay AS (
+    -- The chapter of each invoice's payment: the one stored now, else the
+    -- stored payment of its charge (none: the invoice cannot be applied).
+    SELECT cm.invoice_id, coalesce(ins.chapter_id,
+        (SELECT p.chapter_id FROM dues_payments p WHERE p.charge_id = nullif(cm.charge_id, ''))) AS chapter_id
+    FROM cm LEFT JOIN ins ON ins.invoice_id = cm.invoice_id
+), led AS (
+    INSERT INTO dues_ledger (balance_transaction_id, kind, source_id, charge_id, invoice_id, member_id, chapter_id,
+        amount, fee, net, currency, occurred_at)
+    SELECT cm.bt_id, 'payment', cm.charge_id, nullif(cm.charge_id, ''), cm.invoice_id, cm.member_id, pay.chapter_id,
+        cm.bt_amount, cm.bt_fee, cm.bt_net, cm.bt_currency, cm.bt_created
+    FROM cm JOIN pay ON pay.invoice_id = cm.invoice_id
+    WHERE cm.bt_id <> '' AND pay.chapter_id IS NOT NULL
+    ORDER BY cm.member_id, cm.invoice_id
+    ON CONFLICT (balance_transaction_id) DO NOTHING
+    RETURNING 1
+), attr AS (
+    UPDATE dues_ledger l SET member_id = cm.member_id, chapter_id = pay.chapter_id, invoice_id = cm.invoice_id
+    FROM cm JOIN pay ON pay.invoice_id = cm.invoice_id
+    WHERE cm.bt_id <> '' AND pay.chapter_id IS NOT NULL AND l.charge_id = nullif(cm.charge_id, '')
+      AND l.charge_id = ANY($4::text[]) -- an index condition on the ledger
+      AND (l.chapter_id IS DISTINCT FROM pay.chapter_id OR l.invoice_id IS NULL)
+    RETURNING 1
+), queued AS (
+    -- Only a payment stored now changes its member's standing facts (a
+    -- repeat, such as invoice.payment_succeeded after invoice.paid, or a
+    -- ledger row alone, does not).
+    INSERT INTO dues_standing_queue (member_id)
+    SELECT DISTINCT cm.member_id FROM cm JOIN ins ON ins.invoice_id = cm.invoice_id ORDER BY cm.member_id
+    ON CONFLICT (member_id) DO UPDATE SET queued_at = excluded.queued_at
+    RETURNING 1
+), bad AS (
+    SELECT cm.invoice_id, cm.charge_id FROM cm JOIN pay ON pay.invoice_id = cm.invoice_id
+    WHERE cm.bt_id <> '' AND pay.chapter_id IS NULL
+), marked AS (
+    UPDATE dues_events e SET error = '', processed_at = now(), leased_until = NULL,
+        state = CASE WHEN e.event_id = ANY($17::text[]) THEN 'ignored' ELSE 'processed' END
+    WHERE e.event_id = ANY($18::text[] || $17::text[])
+      AND NOT EXISTS (SELECT 1 FROM input i JOIN bad ON bad.invoice_id = i.invoice_id WHERE i.event_id = e.event_id)
+    RETURNING 1
+)
+SELECT i.event_id::text AS event_id, bad.invoice_id::text AS invoice_id, bad.charge_id::text AS charge_id
+FROM input i JOIN bad ON bad.invoice_id = i.invoice_id
+ORDER BY i.event_id
+`
+
+type DuesApplyInvoicesPaidParams struct {
+	EventIds        []string
+	CustomerIds     []string
+	InvoiceIds      []string
+	ChargeIds       []string
+	SubscriptionIds []string
+	Amounts         []int64
+	Currencies      []string
+	PaidAts         []time.Time
+	PeriodStarts    []time.Time
+	PeriodEnds      []time.Time
+	BtIds           []string
+	BtAmounts       []int64
+	BtFees          []int64
+	BtNets          []int64
+	BtCurrencies    []string
+	BtCreateds      []time.Time
+	IgnoredIds      []string
+	ProcessedIds    []string
+}
+
+type DuesApplyInvoicesPaidRow struct {
+	EventID   string
+	InvoiceID string
+	ChargeID  string
+}
+
+// Applies a batch of paid invoices and marks a batch of events in one
+// statement. For each invoice (repeats of an invoice id are applied once):
+// the payment, once per invoice, attributed to the customer's member and
+// their current chapter; its ledger row when the charge has a balance
+// transaction, attributed to the payment's chapter; earlier unattributed
+// rows of the charge; the member queued for a standing recompute when the
+// payment is new. Invoices of customers who are not members are skipped.
+// The events listed are marked processed or ignored, except the events of
+// invoices that cannot be applied, which are returned: an invoice already
+// stored while no payment of its charge is (its ledger row could not be
+// attributed). Rows are written in member, then invoice, order so that
+// concurrent batches lock in the same order.
+func (q *Queries) DuesApplyInvoicesPaid(ctx context.Context, arg DuesApplyInvoicesPaidParams) ([]DuesApplyInvoicesPaidRow, error) {
+	rows, err := q.db.Query(ctx, duesApplyInvoicesPaid,
+		arg.EventIds,
+		arg.CustomerIds,
+		arg.InvoiceIds,
+		arg.ChargeIds,
+		arg.SubscriptionIds,
+		arg.Amounts,
+		arg.Currencies,
+		arg.PaidAts,
+		arg.PeriodStarts,
+		arg.PeriodEnds,
+		arg.BtIds,
+		arg.BtAmounts,
+		arg.BtFees,
+		arg.BtNets,
+		arg.BtCurrencies,
+		arg.BtCreateds,
+		arg.IgnoredIds,
+		arg.ProcessedIds,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []DuesApplyInvoicesPaidRow{}
+	for rows.Next() {
+		var i DuesApplyInvoicesPaidRow
+		if err := rows.Scan(&i.EventID, &i.InvoiceID, &i.ChargeID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const duesAttributeChargeLedger = `-- name: DuesAttributeChargeLedger :exec
 UPDATE dues_ledger SET member_id = $1, chapter_id = $2, invoice_id = $3
 WHERE charge_id = $4 AND (chapter_id IS DISTINCT FROM $2 OR invoice_id IS NULL)
@@ -196,6 +357,27 @@ func (q *Queries) DuesExistingMembers(ctx context.Context, memberIds []uuid.UUID
 	return items, nil
 }
 
+const duesFailEvent = `-- name: DuesFailEvent :exec
+UPDATE dues_events SET state = 'failed', error = $1, attempts = attempts + 1, leased_until = NULL,
+    next_attempt_at = CASE WHEN attempts + 1 < $2::int
+        THEN now() + least(make_interval(secs => power(2, attempts + 1)), interval '1 hour') END
+WHERE event_id = $3 AND state NOT IN ('processed', 'ignored')
+`
+
+type DuesFailEventParams struct {
+	Error       string
+	MaxAttempts int32
+	EventID     string
+}
+
+// Records a failed attempt at an event (not one applied meanwhile) and
+// schedules the next, 2^attempts seconds later but at most an hour, unless
+// the event has had max_attempts.
+func (q *Queries) DuesFailEvent(ctx context.Context, arg DuesFailEventParams) error {
+	_, err := q.db.Exec(ctx, duesFailEvent, arg.Error, arg.MaxAttempts, arg.EventID)
+	return err
+}
+
 const duesGetCustomer = `-- name: DuesGetCustomer :one
 SELECT customer_id, member_id, created_at FROM dues_customers WHERE customer_id = $1
 `
@@ -219,7 +401,7 @@ func (q *Queries) DuesGetCustomerByMember(ctx context.Context, memberID uuid.UUI
 }
 
 const duesGetEvent = `-- name: DuesGetEvent :one
-SELECT event_id, type, api_version, created, livemode, payload, received_at, state, processed_at, error FROM dues_events WHERE event_id = $1
+SELECT event_id, type, api_version, created, livemode, payload, received_at, state, processed_at, error, attempts, next_attempt_at, leased_until FROM dues_events WHERE event_id = $1
 `
 
 func (q *Queries) DuesGetEvent(ctx context.Context, eventID string) (DuesEvent, error) {
@@ -236,6 +418,9 @@ func (q *Queries) DuesGetEvent(ctx context.Context, eventID string) (DuesEvent, 
 		&i.State,
 		&i.ProcessedAt,
 		&i.Error,
+		&i.Attempts,
+		&i.NextAttemptAt,
+		&i.LeasedUntil,
 	)
 	return i, err
 }
@@ -259,38 +444,6 @@ func (q *Queries) DuesGetEvents(ctx context.Context, eventIds []string) ([]DuesG
 	items := []DuesGetEventsRow{}
 	for rows.Next() {
 		var i DuesGetEventsRow
-		if err := rows.Scan(&i.EventID, &i.Type, &i.Payload); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const duesGetOpenEvents = `-- name: DuesGetOpenEvents :many
-SELECT event_id, type, payload FROM dues_events
-WHERE event_id = ANY($1::text[]) AND state NOT IN ('processed', 'ignored') ORDER BY event_id
-`
-
-type DuesGetOpenEventsRow struct {
-	EventID string
-	Type    string
-	Payload []byte
-}
-
-// The events listed that are neither processed nor ignored.
-func (q *Queries) DuesGetOpenEvents(ctx context.Context, eventIds []string) ([]DuesGetOpenEventsRow, error) {
-	rows, err := q.db.Query(ctx, duesGetOpenEvents, eventIds)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []DuesGetOpenEventsRow{}
-	for rows.Next() {
-		var i DuesGetOpenEventsRow
 		if err := rows.Scan(&i.EventID, &i.Type, &i.Payload); err != nil {
 			return nil, err
 		}
@@ -805,49 +958,6 @@ func (q *Queries) DuesInsertWaiver(ctx context.Context, arg DuesInsertWaiverPara
 	return i, err
 }
 
-const duesJobEvents = `-- name: DuesJobEvents :many
-SELECT e.event_id, e.type, e.payload FROM dues_events e
-WHERE e.event_id = ANY($1::text[]) AND e.state NOT IN ('processed', 'ignored')
-UNION ALL
-(SELECT p.event_id, p.type, p.payload FROM dues_events p
- WHERE p.state = 'pending' AND NOT (p.event_id = ANY($2::text[])) LIMIT $3)
-`
-
-type DuesJobEventsParams struct {
-	Mine []string
-	Own  []string
-	Lim  int32
-}
-
-type DuesJobEventsRow struct {
-	EventID string
-	Type    string
-	Payload []byte
-}
-
-// What a batch job applies, in one round trip: those of its claimed events
-// (mine) neither processed nor ignored, then up to lim other pending
-// events, none of the job's own (own), to take along.
-func (q *Queries) DuesJobEvents(ctx context.Context, arg DuesJobEventsParams) ([]DuesJobEventsRow, error) {
-	rows, err := q.db.Query(ctx, duesJobEvents, arg.Mine, arg.Own, arg.Lim)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []DuesJobEventsRow{}
-	for rows.Next() {
-		var i DuesJobEventsRow
-		if err := rows.Scan(&i.EventID, &i.Type, &i.Payload); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const duesLapseReport = `-- name: DuesLapseReport :many
 WITH cov AS (
     SELECT m.id, m.chapter_id, m.given_name, m.family_name,
@@ -915,6 +1025,52 @@ func (q *Queries) DuesLapseReport(ctx context.Context, arg DuesLapseReportParams
 			&i.Since,
 			&i.CoveredThrough,
 		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const duesLeaseEvents = `-- name: DuesLeaseEvents :many
+UPDATE dues_events e SET leased_until = now() + make_interval(secs => $1::int)
+WHERE e.event_id IN (
+    SELECT d.event_id FROM dues_events d
+    WHERE d.state IN ('pending', 'failed') AND (d.state = 'pending' OR d.next_attempt_at <= now())
+      AND (d.leased_until IS NULL OR d.leased_until < now())
+    ORDER BY d.received_at
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED)
+RETURNING e.event_id, e.type, e.payload
+`
+
+type DuesLeaseEventsParams struct {
+	LeaseSeconds int32
+	Lim          int32
+}
+
+type DuesLeaseEventsRow struct {
+	EventID string
+	Type    string
+	Payload []byte
+}
+
+// Leases up to lim due events, oldest first, for lease_seconds: pending
+// ones and failed ones whose next attempt has come, that no live lease
+// holds. Rows another transaction is leasing are skipped.
+func (q *Queries) DuesLeaseEvents(ctx context.Context, arg DuesLeaseEventsParams) ([]DuesLeaseEventsRow, error) {
+	rows, err := q.db.Query(ctx, duesLeaseEvents, arg.LeaseSeconds, arg.Lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []DuesLeaseEventsRow{}
+	for rows.Next() {
+		var i DuesLeaseEventsRow
+		if err := rows.Scan(&i.EventID, &i.Type, &i.Payload); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -1206,36 +1362,6 @@ func (q *Queries) DuesLockMember(ctx context.Context, id uuid.UUID) (DuesLockMem
 		&i.Status,
 	)
 	return i, err
-}
-
-const duesMarkEvent = `-- name: DuesMarkEvent :exec
-UPDATE dues_events SET state = $2, error = $3, processed_at = now() WHERE event_id = $1
-`
-
-type DuesMarkEventParams struct {
-	EventID string
-	State   string
-	Error   string
-}
-
-func (q *Queries) DuesMarkEvent(ctx context.Context, arg DuesMarkEventParams) error {
-	_, err := q.db.Exec(ctx, duesMarkEvent, arg.EventID, arg.State, arg.Error)
-	return err
-}
-
-const duesMarkEvents = `-- name: DuesMarkEvents :exec
-UPDATE dues_events SET state = $1, error = '', processed_at = now()
-WHERE event_id = ANY($2::text[])
-`
-
-type DuesMarkEventsParams struct {
-	State    string
-	EventIds []string
-}
-
-func (q *Queries) DuesMarkEvents(ctx context.Context, arg DuesMarkEventsParams) error {
-	_, err := q.db.Exec(ctx, duesMarkEvents, arg.State, arg.EventIds)
-	return err
 }
 
 const duesMatchDeposit = `-- name: DuesMatchDeposit :exec
@@ -1631,25 +1757,50 @@ func (q *Queries) DuesShareInputs(ctx context.Context, arg DuesShareInputsParams
 
 const duesStandingFacts = `-- name: DuesStandingFacts :many
 SELECT m.id, m.joined_on, m.status,
-    coalesce((SELECT jsonb_agg(jsonb_build_object('s', h.status, 'on', h.effective_on) ORDER BY h.effective_on, h.id)
-              FROM member_status_history h WHERE h.member_id = m.id), '[]')::jsonb AS statuses,
-    coalesce((SELECT jsonb_agg(jsonb_build_object('inv', p.invoice_id, 'amt', p.amount, 'paid', p.paid_at,
-                  'end', p.period_end,
-                  'refunds', coalesce((SELECT jsonb_agg(jsonb_build_object('amt', -l.amount, 'at', l.occurred_at)
-                                          ORDER BY l.occurred_at, l.source_id)
-                                       FROM dues_ledger l WHERE l.charge_id = p.charge_id AND l.kind = 'refund'), '[]'),
-                  'disputes', coalesce((SELECT jsonb_agg(jsonb_build_object('created', d.created, 'status', d.status,
-                                          'closed', d.closed_at) ORDER BY d.created, d.dispute_id)
-                                        FROM dues_disputes d WHERE d.charge_id = p.charge_id), '[]'))
-                  ORDER BY p.paid_at, p.invoice_id)
-              FROM dues_payments p WHERE p.member_id = m.id), '[]')::jsonb AS payments,
-    coalesce((SELECT jsonb_agg(jsonb_build_object('start', w.starts_on, 'exp', w.expires_on, 'rev', w.revoked_on)
-                  ORDER BY w.starts_on, w.id)
-              FROM dues_waivers w WHERE w.member_id = m.id), '[]')::jsonb AS waivers,
+    st.status_active::boolean[] AS status_active, st.status_on::date[] AS status_on,
+    pa.pay_invoice::text[] AS pay_invoice, pa.pay_amount::bigint[] AS pay_amount, pa.pay_at::timestamptz[] AS pay_at,
+    pa.pay_end::date[] AS pay_end, pa.pay_charge::text[] AS pay_charge,
+    rf.refund_charge::text[] AS refund_charge, rf.refund_amount::bigint[] AS refund_amount,
+    rf.refund_at::timestamptz[] AS refund_at,
+    dp.dispute_charge::text[] AS dispute_charge, dp.dispute_at::timestamptz[] AS dispute_at,
+    dp.dispute_status::text[] AS dispute_status, dp.dispute_closed::timestamptz[] AS dispute_closed,
+    wv.waiver_start::date[] AS waiver_start, wv.waiver_end::date[] AS waiver_end, wv.waiver_revoked::date[] AS waiver_revoked,
     coalesce((SELECT c.paid_through FROM dues_legacy_credits c WHERE c.member_id = m.id), '0001-01-01')::date AS legacy_paid_through,
-    coalesce((SELECT jsonb_agg(jsonb_build_object('s', h.standing, 'on', h.effective_on, 'r', h.reason) ORDER BY h.effective_on)
-              FROM member_standing_history h WHERE h.member_id = m.id AND h.superseded_at IS NULL), '[]')::jsonb AS in_force
-FROM members m WHERE m.id = ANY($1::uuid[])
+    hi.have_standing::text[] AS have_standing, hi.have_on::date[] AS have_on, hi.have_reason::text[] AS have_reason
+FROM members m
+CROSS JOIN LATERAL (
+    SELECT array_agg(h.status = 'active' ORDER BY h.effective_on, h.id) AS status_active,
+        array_agg(h.effective_on ORDER BY h.effective_on, h.id) AS status_on
+    FROM member_status_history h WHERE h.member_id = m.id) st
+CROSS JOIN LATERAL (
+    SELECT array_agg(p.invoice_id ORDER BY p.paid_at, p.invoice_id) AS pay_invoice,
+        array_agg(p.amount ORDER BY p.paid_at, p.invoice_id) AS pay_amount,
+        array_agg(p.paid_at ORDER BY p.paid_at, p.invoice_id) AS pay_at,
+        array_agg(p.period_end ORDER BY p.paid_at, p.invoice_id) AS pay_end,
+        array_agg(coalesce(p.charge_id, '') ORDER BY p.paid_at, p.invoice_id) AS pay_charge
+    FROM dues_payments p WHERE p.member_id = m.id) pa
+CROSS JOIN LATERAL (
+    SELECT array_agg(l.charge_id ORDER BY l.occurred_at, l.source_id) AS refund_charge,
+        array_agg(-l.amount ORDER BY l.occurred_at, l.source_id) AS refund_amount,
+        array_agg(l.occurred_at ORDER BY l.occurred_at, l.source_id) AS refund_at
+    FROM dues_ledger l WHERE l.member_id = m.id AND l.kind = 'refund') rf
+CROSS JOIN LATERAL (
+    SELECT array_agg(d.charge_id ORDER BY d.created, d.dispute_id) AS dispute_charge,
+        array_agg(d.created ORDER BY d.created, d.dispute_id) AS dispute_at,
+        array_agg(d.status ORDER BY d.created, d.dispute_id) AS dispute_status,
+        array_agg(coalesce(d.closed_at, '0001-01-01 00:00:00+00') ORDER BY d.created, d.dispute_id) AS dispute_closed
+    FROM dues_payments p JOIN dues_disputes d ON d.charge_id = p.charge_id WHERE p.member_id = m.id) dp
+CROSS JOIN LATERAL (
+    SELECT array_agg(w.starts_on ORDER BY w.starts_on, w.id) AS waiver_start,
+        array_agg(w.expires_on ORDER BY w.starts_on, w.id) AS waiver_end,
+        array_agg(coalesce(w.revoked_on, '0001-01-01') ORDER BY w.starts_on, w.id) AS waiver_revoked
+    FROM dues_waivers w WHERE w.member_id = m.id) wv
+CROSS JOIN LATERAL (
+    SELECT array_agg(h.standing ORDER BY h.effective_on) AS have_standing,
+        array_agg(h.effective_on ORDER BY h.effective_on) AS have_on,
+        array_agg(h.reason ORDER BY h.effective_on) AS have_reason
+    FROM member_standing_history h WHERE h.member_id = m.id AND h.superseded_at IS NULL) hi
+WHERE m.id = ANY($1::uuid[])
 ORDER BY m.id
 FOR NO KEY UPDATE OF m SKIP LOCKED
 `
@@ -1658,16 +1809,37 @@ type DuesStandingFactsRow struct {
 	ID                uuid.UUID
 	JoinedOn          time.Time
 	Status            string
-	Statuses          []byte
-	Payments          []byte
-	Waivers           []byte
+	StatusActive      []bool
+	StatusOn          []time.Time
+	PayInvoice        []string
+	PayAmount         []int64
+	PayAt             []time.Time
+	PayEnd            []time.Time
+	PayCharge         []string
+	RefundCharge      []string
+	RefundAmount      []int64
+	RefundAt          []time.Time
+	DisputeCharge     []string
+	DisputeAt         []time.Time
+	DisputeStatus     []string
+	DisputeClosed     []time.Time
+	WaiverStart       []time.Time
+	WaiverEnd         []time.Time
+	WaiverRevoked     []time.Time
 	LegacyPaidThrough time.Time
-	InForce           []byte
+	HaveStanding      []string
+	HaveOn            []time.Time
+	HaveReason        []string
 }
 
 // Everything the standing policy reads for a set of members, one row per
 // member, in one round trip; the members are locked (those another
-// transaction holds are skipped: the caller queues them again).
+// transaction holds are skipped: the caller queues them again). Each kind
+// of fact is one lookup per member, however many payments the member has
+// made, returned as parallel arrays in order (no JSON to build or parse):
+// refunds are the ledger's refund rows attributed to the member, disputes
+// those of the member's payments' charges; the caller matches them to
+// payments by charge. A missing time or date is 0001-01-01.
 func (q *Queries) DuesStandingFacts(ctx context.Context, memberIds []uuid.UUID) ([]DuesStandingFactsRow, error) {
 	rows, err := q.db.Query(ctx, duesStandingFacts, memberIds)
 	if err != nil {
@@ -1681,11 +1853,27 @@ func (q *Queries) DuesStandingFacts(ctx context.Context, memberIds []uuid.UUID) 
 			&i.ID,
 			&i.JoinedOn,
 			&i.Status,
-			&i.Statuses,
-			&i.Payments,
-			&i.Waivers,
+			&i.StatusActive,
+			&i.StatusOn,
+			&i.PayInvoice,
+			&i.PayAmount,
+			&i.PayAt,
+			&i.PayEnd,
+			&i.PayCharge,
+			&i.RefundCharge,
+			&i.RefundAmount,
+			&i.RefundAt,
+			&i.DisputeCharge,
+			&i.DisputeAt,
+			&i.DisputeStatus,
+			&i.DisputeClosed,
+			&i.WaiverStart,
+			&i.WaiverEnd,
+			&i.WaiverRevoked,
 			&i.LegacyPaidThrough,
-			&i.InForce,
+			&i.HaveStanding,
+			&i.HaveOn,
+			&i.HaveReason,
 		); err != nil {
 			return nil, err
 		}

@@ -115,16 +115,19 @@ type DuesDispute struct {
 }
 
 type DuesEvent struct {
-	EventID     string
-	Type        string
-	ApiVersion  string
-	Created     time.Time
-	Livemode    bool
-	Payload     []byte
-	ReceivedAt  time.Time
-	State       string
-	ProcessedAt pgtype.Timestamptz
-	Error       string
+	EventID       string
+	Type          string
+	ApiVersion    string
+	Created       time.Time
+	Livemode      bool
+	Payload       []byte
+	ReceivedAt    time.Time
+	State         string
+	ProcessedAt   pgtype.Timestamptz
+	Error         string
+	Attempts      int32
+	NextAttemptAt pgtype.Timestamptz
+	LeasedUntil   pgtype.Timestamptz
 }
 
 type DuesLedger struct {

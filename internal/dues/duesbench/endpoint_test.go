@@ -3,9 +3,11 @@ package duesbench
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,9 +69,34 @@ func TestWebhookEndpoint(t *testing.T) {
 	if c := post(good); c != http.StatusOK {
 		t.Errorf("duplicate delivery: %d, want 200", c)
 	}
-	pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM dues_events) * 10 + (SELECT count(*) FROM river_job)`).Scan(&n)
-	if n != 11 {
-		t.Errorf("events*10+jobs = %d, want one event and one job", n)
+	pool.QueryRow(context.Background(), `SELECT count(*) FROM dues_events WHERE state = 'pending'`).Scan(&n)
+	if n != 1 {
+		t.Errorf("%d pending events, want the one delivered twice", n)
+	}
+	// Signed bodies that are not events of our API version are refused
+	// with a reason, and stored nowhere.
+	for _, c := range []struct{ name, body, reason string }{
+		{"not JSON", `not json`, "not a Stripe event"},
+		{"other API version", `{"id":"evt_v","object":"event","api_version":"2024-06-20","created":1,"type":"invoice.paid","data":{"object":{}}}`, "API version"},
+		{"no type", `{"id":"evt_t","object":"event","api_version":"2023-10-16","created":1,"data":{"object":{}}}`, "no id or type"},
+	} {
+		sig := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: []byte(c.body), Secret: secret}).Header
+		req, _ := http.NewRequest("POST", srv.URL+"/api/v1/stripe/webhook", strings.NewReader(c.body))
+		req.Header.Set("Content-Type", "application/json; charset=utf-8")
+		req.Header.Set("Stripe-Signature", sig)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		detail, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(detail), c.reason) {
+			t.Errorf("%s: %d %s, want 422 naming %q", c.name, resp.StatusCode, detail, c.reason)
+		}
+	}
+	pool.QueryRow(context.Background(), `SELECT count(*) FROM dues_events`).Scan(&n)
+	if n != 1 {
+		t.Errorf("%d events stored after refused deliveries, want 1", n)
 	}
 	resp, err := http.Get(srv.URL + "/api/v1/dues/reports/share?year=2026&quarter=1")
 	if err != nil {

@@ -19,8 +19,14 @@ ON CONFLICT (event_id) DO NOTHING;
 -- name: DuesGetEvent :one
 SELECT * FROM dues_events WHERE event_id = $1;
 
--- name: DuesMarkEvent :exec
-UPDATE dues_events SET state = $2, error = $3, processed_at = now() WHERE event_id = $1;
+-- name: DuesFailEvent :exec
+-- Records a failed attempt at an event (not one applied meanwhile) and
+-- schedules the next, 2^attempts seconds later but at most an hour, unless
+-- the event has had max_attempts.
+UPDATE dues_events SET state = 'failed', error = sqlc.arg(error), attempts = attempts + 1, leased_until = NULL,
+    next_attempt_at = CASE WHEN attempts + 1 < sqlc.arg(max_attempts)::int
+        THEN now() + least(make_interval(secs => power(2, attempts + 1)), interval '1 hour') END
+WHERE event_id = sqlc.arg(event_id) AND state NOT IN ('processed', 'ignored');
 
 -- name: DuesListEventIDs :many
 SELECT event_id FROM dues_events ORDER BY received_at, event_id;
@@ -310,27 +316,57 @@ SELECT count(*)::bigint FROM dues_standing_queue;
 -- name: DuesStandingFacts :many
 -- Everything the standing policy reads for a set of members, one row per
 -- member, in one round trip; the members are locked (those another
--- transaction holds are skipped: the caller queues them again).
+-- transaction holds are skipped: the caller queues them again). Each kind
+-- of fact is one lookup per member, however many payments the member has
+-- made, returned as parallel arrays in order (no JSON to build or parse):
+-- refunds are the ledger's refund rows attributed to the member, disputes
+-- those of the member's payments' charges; the caller matches them to
+-- payments by charge. A missing time or date is 0001-01-01.
 SELECT m.id, m.joined_on, m.status,
-    coalesce((SELECT jsonb_agg(jsonb_build_object('s', h.status, 'on', h.effective_on) ORDER BY h.effective_on, h.id)
-              FROM member_status_history h WHERE h.member_id = m.id), '[]')::jsonb AS statuses,
-    coalesce((SELECT jsonb_agg(jsonb_build_object('inv', p.invoice_id, 'amt', p.amount, 'paid', p.paid_at,
-                  'end', p.period_end,
-                  'refunds', coalesce((SELECT jsonb_agg(jsonb_build_object('amt', -l.amount, 'at', l.occurred_at)
-                                          ORDER BY l.occurred_at, l.source_id)
-                                       FROM dues_ledger l WHERE l.charge_id = p.charge_id AND l.kind = 'refund'), '[]'),
-                  'disputes', coalesce((SELECT jsonb_agg(jsonb_build_object('created', d.created, 'status', d.status,
-                                          'closed', d.closed_at) ORDER BY d.created, d.dispute_id)
-                                        FROM dues_disputes d WHERE d.charge_id = p.charge_id), '[]'))
-                  ORDER BY p.paid_at, p.invoice_id)
-              FROM dues_payments p WHERE p.member_id = m.id), '[]')::jsonb AS payments,
-    coalesce((SELECT jsonb_agg(jsonb_build_object('start', w.starts_on, 'exp', w.expires_on, 'rev', w.revoked_on)
-                  ORDER BY w.starts_on, w.id)
-              FROM dues_waivers w WHERE w.member_id = m.id), '[]')::jsonb AS waivers,
+    st.status_active::boolean[] AS status_active, st.status_on::date[] AS status_on,
+    pa.pay_invoice::text[] AS pay_invoice, pa.pay_amount::bigint[] AS pay_amount, pa.pay_at::timestamptz[] AS pay_at,
+    pa.pay_end::date[] AS pay_end, pa.pay_charge::text[] AS pay_charge,
+    rf.refund_charge::text[] AS refund_charge, rf.refund_amount::bigint[] AS refund_amount,
+    rf.refund_at::timestamptz[] AS refund_at,
+    dp.dispute_charge::text[] AS dispute_charge, dp.dispute_at::timestamptz[] AS dispute_at,
+    dp.dispute_status::text[] AS dispute_status, dp.dispute_closed::timestamptz[] AS dispute_closed,
+    wv.waiver_start::date[] AS waiver_start, wv.waiver_end::date[] AS waiver_end, wv.waiver_revoked::date[] AS waiver_revoked,
     coalesce((SELECT c.paid_through FROM dues_legacy_credits c WHERE c.member_id = m.id), '0001-01-01')::date AS legacy_paid_through,
-    coalesce((SELECT jsonb_agg(jsonb_build_object('s', h.standing, 'on', h.effective_on, 'r', h.reason) ORDER BY h.effective_on)
-              FROM member_standing_history h WHERE h.member_id = m.id AND h.superseded_at IS NULL), '[]')::jsonb AS in_force
-FROM members m WHERE m.id = ANY(sqlc.arg(member_ids)::uuid[])
+    hi.have_standing::text[] AS have_standing, hi.have_on::date[] AS have_on, hi.have_reason::text[] AS have_reason
+FROM members m
+CROSS JOIN LATERAL (
+    SELECT array_agg(h.status = 'active' ORDER BY h.effective_on, h.id) AS status_active,
+        array_agg(h.effective_on ORDER BY h.effective_on, h.id) AS status_on
+    FROM member_status_history h WHERE h.member_id = m.id) st
+CROSS JOIN LATERAL (
+    SELECT array_agg(p.invoice_id ORDER BY p.paid_at, p.invoice_id) AS pay_invoice,
+        array_agg(p.amount ORDER BY p.paid_at, p.invoice_id) AS pay_amount,
+        array_agg(p.paid_at ORDER BY p.paid_at, p.invoice_id) AS pay_at,
+        array_agg(p.period_end ORDER BY p.paid_at, p.invoice_id) AS pay_end,
+        array_agg(coalesce(p.charge_id, '') ORDER BY p.paid_at, p.invoice_id) AS pay_charge
+    FROM dues_payments p WHERE p.member_id = m.id) pa
+CROSS JOIN LATERAL (
+    SELECT array_agg(l.charge_id ORDER BY l.occurred_at, l.source_id) AS refund_charge,
+        array_agg(-l.amount ORDER BY l.occurred_at, l.source_id) AS refund_amount,
+        array_agg(l.occurred_at ORDER BY l.occurred_at, l.source_id) AS refund_at
+    FROM dues_ledger l WHERE l.member_id = m.id AND l.kind = 'refund') rf
+CROSS JOIN LATERAL (
+    SELECT array_agg(d.charge_id ORDER BY d.created, d.dispute_id) AS dispute_charge,
+        array_agg(d.created ORDER BY d.created, d.dispute_id) AS dispute_at,
+        array_agg(d.status ORDER BY d.created, d.dispute_id) AS dispute_status,
+        array_agg(coalesce(d.closed_at, '0001-01-01 00:00:00+00') ORDER BY d.created, d.dispute_id) AS dispute_closed
+    FROM dues_payments p JOIN dues_disputes d ON d.charge_id = p.charge_id WHERE p.member_id = m.id) dp
+CROSS JOIN LATERAL (
+    SELECT array_agg(w.starts_on ORDER BY w.starts_on, w.id) AS waiver_start,
+        array_agg(w.expires_on ORDER BY w.starts_on, w.id) AS waiver_end,
+        array_agg(coalesce(w.revoked_on, '0001-01-01') ORDER BY w.starts_on, w.id) AS waiver_revoked
+    FROM dues_waivers w WHERE w.member_id = m.id) wv
+CROSS JOIN LATERAL (
+    SELECT array_agg(h.standing ORDER BY h.effective_on) AS have_standing,
+        array_agg(h.effective_on ORDER BY h.effective_on) AS have_on,
+        array_agg(h.reason ORDER BY h.effective_on) AS have_reason
+    FROM member_standing_history h WHERE h.member_id = m.id AND h.superseded_at IS NULL) hi
+WHERE m.id = ANY(sqlc.arg(member_ids)::uuid[])
 ORDER BY m.id
 FOR NO KEY UPDATE OF m SKIP LOCKED;
 
@@ -367,68 +403,110 @@ RETURNING event_id;
 -- name: DuesGetEvents :many
 SELECT event_id, type, payload FROM dues_events WHERE event_id = ANY(sqlc.arg(event_ids)::text[]) ORDER BY event_id;
 
--- name: DuesMarkEvents :exec
-UPDATE dues_events SET state = sqlc.arg(state), error = '', processed_at = now()
-WHERE event_id = ANY(sqlc.arg(event_ids)::text[]);
-
--- name: DuesApplyInvoicePaid :batchone
--- Applies one paid invoice in one statement: the payment (once per
--- invoice), its ledger row (when the charge has a balance transaction,
--- attributed to the customer's member and the payment's chapter), earlier
--- unattributed rows of the charge, and the member's standing recompute.
--- Sent in a pipeline, so a batch of invoices costs one round trip. ok is
--- false when the invoice was already stored but no payment of its charge
--- exists (the ledger row cannot be attributed).
-WITH cm AS (
-    SELECT c.member_id, m.chapter_id FROM dues_customers c JOIN members m ON m.id = c.member_id
-    WHERE c.customer_id = sqlc.arg(customer_id)::text
+-- name: DuesApplyInvoicesPaid :many
+-- Applies a batch of paid invoices and marks a batch of events in one
+-- statement. For each invoice (repeats of an invoice id are applied once):
+-- the payment, once per invoice, attributed to the customer's member and
+-- their current chapter; its ledger row when the charge has a balance
+-- transaction, attributed to the payment's chapter; earlier unattributed
+-- rows of the charge; the member queued for a standing recompute when the
+-- payment is new. Invoices of customers who are not members are skipped.
+-- The events listed are marked processed or ignored, except the events of
+-- invoices that cannot be applied, which are returned: an invoice already
+-- stored while no payment of its charge is (its ledger row could not be
+-- attributed). Rows are written in member, then invoice, order so that
+-- concurrent batches lock in the same order.
+WITH input AS (
+    -- The arrays are of equal length: unnest in the select list zips them.
+    SELECT
+        unnest(sqlc.arg(event_ids)::text[]) AS event_id,
+        unnest(sqlc.arg(customer_ids)::text[]) AS customer_id,
+        unnest(sqlc.arg(invoice_ids)::text[]) AS invoice_id,
+        unnest(sqlc.arg(charge_ids)::text[]) AS charge_id,
+        unnest(sqlc.arg(subscription_ids)::text[]) AS subscription_id,
+        unnest(sqlc.arg(amounts)::bigint[]) AS amount,
+        unnest(sqlc.arg(currencies)::text[]) AS currency,
+        unnest(sqlc.arg(paid_ats)::timestamptz[]) AS paid_at,
+        unnest(sqlc.arg(period_starts)::date[]) AS period_start,
+        unnest(sqlc.arg(period_ends)::date[]) AS period_end,
+        unnest(sqlc.arg(bt_ids)::text[]) AS bt_id,
+        unnest(sqlc.arg(bt_amounts)::bigint[]) AS bt_amount,
+        unnest(sqlc.arg(bt_fees)::bigint[]) AS bt_fee,
+        unnest(sqlc.arg(bt_nets)::bigint[]) AS bt_net,
+        unnest(sqlc.arg(bt_currencies)::text[]) AS bt_currency,
+        unnest(sqlc.arg(bt_createds)::timestamptz[]) AS bt_created
+), cm AS (
+    -- Lookups are scalar subqueries so that each is an index probe
+    -- whatever the planner believes of the tables' sizes (OFFSET 0 keeps
+    -- the inner one from being pulled up and probed once per use).
+    SELECT DISTINCT ON (x.invoice_id) x.*, (SELECT m.chapter_id FROM members m WHERE m.id = x.member_id) AS chapter_id
+    FROM (SELECT i.*, (SELECT c.member_id FROM dues_customers c WHERE c.customer_id = i.customer_id) AS member_id
+          FROM input i OFFSET 0) x
+    WHERE x.member_id IS NOT NULL
+    ORDER BY x.invoice_id
 ), ins AS (
     INSERT INTO dues_payments (invoice_id, member_id, chapter_id, charge_id, subscription_id, amount, currency, paid_at,
         period_start, period_end)
-    SELECT sqlc.arg(invoice_id)::text, cm.member_id, cm.chapter_id, sqlc.narg(charge_id)::text, sqlc.narg(subscription_id)::text,
-        sqlc.arg(amount)::bigint, sqlc.arg(currency)::text, sqlc.arg(paid_at)::timestamptz, sqlc.arg(period_start)::date,
-        sqlc.arg(period_end)::date
-    FROM cm
+    SELECT cm.invoice_id, cm.member_id, cm.chapter_id, nullif(cm.charge_id, ''), nullif(cm.subscription_id, ''),
+        cm.amount, cm.currency, cm.paid_at, cm.period_start, cm.period_end
+    FROM cm ORDER BY cm.member_id, cm.invoice_id
     ON CONFLICT (invoice_id) DO NOTHING
-    RETURNING chapter_id
+    RETURNING invoice_id, chapter_id
 ), pay AS (
-    SELECT ins.chapter_id FROM ins
-    UNION ALL
-    SELECT p.chapter_id FROM dues_payments p
-    WHERE p.charge_id = sqlc.narg(charge_id)::text AND NOT EXISTS (SELECT 1 FROM ins)
+    -- The chapter of each invoice's payment: the one stored now, else the
+    -- stored payment of its charge (none: the invoice cannot be applied).
+    SELECT cm.invoice_id, coalesce(ins.chapter_id,
+        (SELECT p.chapter_id FROM dues_payments p WHERE p.charge_id = nullif(cm.charge_id, ''))) AS chapter_id
+    FROM cm LEFT JOIN ins ON ins.invoice_id = cm.invoice_id
 ), led AS (
     INSERT INTO dues_ledger (balance_transaction_id, kind, source_id, charge_id, invoice_id, member_id, chapter_id,
         amount, fee, net, currency, occurred_at)
-    SELECT sqlc.arg(bt_id)::text, 'payment', coalesce(sqlc.narg(charge_id)::text, ''), sqlc.narg(charge_id)::text,
-        sqlc.narg(ledger_invoice_id)::text, cm.member_id, pay.chapter_id, sqlc.arg(bt_amount)::bigint,
-        sqlc.arg(bt_fee)::bigint, sqlc.arg(bt_net)::bigint, sqlc.arg(bt_currency)::text, sqlc.arg(bt_created)::timestamptz
-    FROM cm, pay WHERE sqlc.arg(bt_id)::text <> ''
+    SELECT cm.bt_id, 'payment', cm.charge_id, nullif(cm.charge_id, ''), cm.invoice_id, cm.member_id, pay.chapter_id,
+        cm.bt_amount, cm.bt_fee, cm.bt_net, cm.bt_currency, cm.bt_created
+    FROM cm JOIN pay ON pay.invoice_id = cm.invoice_id
+    WHERE cm.bt_id <> '' AND pay.chapter_id IS NOT NULL
+    ORDER BY cm.member_id, cm.invoice_id
     ON CONFLICT (balance_transaction_id) DO NOTHING
     RETURNING 1
 ), attr AS (
-    UPDATE dues_ledger l SET member_id = cm.member_id, chapter_id = pay.chapter_id, invoice_id = sqlc.narg(ledger_invoice_id)::text
-    FROM cm, pay
-    WHERE sqlc.arg(bt_id)::text <> '' AND l.charge_id = sqlc.narg(charge_id)::text
+    UPDATE dues_ledger l SET member_id = cm.member_id, chapter_id = pay.chapter_id, invoice_id = cm.invoice_id
+    FROM cm JOIN pay ON pay.invoice_id = cm.invoice_id
+    WHERE cm.bt_id <> '' AND pay.chapter_id IS NOT NULL AND l.charge_id = nullif(cm.charge_id, '')
+      AND l.charge_id = ANY(sqlc.arg(charge_ids)::text[]) -- an index condition on the ledger
       AND (l.chapter_id IS DISTINCT FROM pay.chapter_id OR l.invoice_id IS NULL)
     RETURNING 1
 ), queued AS (
-    INSERT INTO dues_standing_queue (member_id) SELECT cm.member_id FROM cm
+    -- Only a payment stored now changes its member's standing facts (a
+    -- repeat, such as invoice.payment_succeeded after invoice.paid, or a
+    -- ledger row alone, does not).
+    INSERT INTO dues_standing_queue (member_id)
+    SELECT DISTINCT cm.member_id FROM cm JOIN ins ON ins.invoice_id = cm.invoice_id ORDER BY cm.member_id
     ON CONFLICT (member_id) DO UPDATE SET queued_at = excluded.queued_at
     RETURNING 1
+), bad AS (
+    SELECT cm.invoice_id, cm.charge_id FROM cm JOIN pay ON pay.invoice_id = cm.invoice_id
+    WHERE cm.bt_id <> '' AND pay.chapter_id IS NULL
+), marked AS (
+    UPDATE dues_events e SET error = '', processed_at = now(), leased_until = NULL,
+        state = CASE WHEN e.event_id = ANY(sqlc.arg(ignored_ids)::text[]) THEN 'ignored' ELSE 'processed' END
+    WHERE e.event_id = ANY(sqlc.arg(processed_ids)::text[] || sqlc.arg(ignored_ids)::text[])
+      AND NOT EXISTS (SELECT 1 FROM input i JOIN bad ON bad.invoice_id = i.invoice_id WHERE i.event_id = e.event_id)
+    RETURNING 1
 )
-SELECT (NOT EXISTS (SELECT 1 FROM cm) OR sqlc.arg(bt_id)::text = '' OR EXISTS (SELECT 1 FROM pay))::bool AS ok;
+SELECT i.event_id::text AS event_id, bad.invoice_id::text AS invoice_id, bad.charge_id::text AS charge_id
+FROM input i JOIN bad ON bad.invoice_id = i.invoice_id
+ORDER BY i.event_id;
 
--- name: DuesGetOpenEvents :many
--- The events listed that are neither processed nor ignored.
-SELECT event_id, type, payload FROM dues_events
-WHERE event_id = ANY(sqlc.arg(event_ids)::text[]) AND state NOT IN ('processed', 'ignored') ORDER BY event_id;
-
--- name: DuesJobEvents :many
--- What a batch job applies, in one round trip: those of its claimed events
--- (mine) neither processed nor ignored, then up to lim other pending
--- events, none of the job's own (own), to take along.
-SELECT e.event_id, e.type, e.payload FROM dues_events e
-WHERE e.event_id = ANY(sqlc.arg(mine)::text[]) AND e.state NOT IN ('processed', 'ignored')
-UNION ALL
-(SELECT p.event_id, p.type, p.payload FROM dues_events p
- WHERE p.state = 'pending' AND NOT (p.event_id = ANY(sqlc.arg(own)::text[])) LIMIT sqlc.arg(lim));
+-- name: DuesLeaseEvents :many
+-- Leases up to lim due events, oldest first, for lease_seconds: pending
+-- ones and failed ones whose next attempt has come, that no live lease
+-- holds. Rows another transaction is leasing are skipped.
+UPDATE dues_events e SET leased_until = now() + make_interval(secs => sqlc.arg(lease_seconds)::int)
+WHERE e.event_id IN (
+    SELECT d.event_id FROM dues_events d
+    WHERE d.state IN ('pending', 'failed') AND (d.state = 'pending' OR d.next_attempt_at <= now())
+      AND (d.leased_until IS NULL OR d.leased_until < now())
+    ORDER BY d.received_at
+    LIMIT sqlc.arg(lim)
+    FOR UPDATE SKIP LOCKED)
+RETURNING e.event_id, e.type, e.payload;

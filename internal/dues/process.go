@@ -78,8 +78,12 @@ const (
 	// maxEventAttempts is how often a failing event is tried before it is
 	// left failed for a person to look at.
 	maxEventAttempts = 20
-	// stripeCalls is how many Stripe reads one batch makes at once.
-	stripeCalls = 16
+	// stripeCalls is how many Stripe reads event processing makes at once
+	// in one process: at Stripe's usual latency, a few dozen a second,
+	// within its API rate limit (100 reads a second in live mode) for a few
+	// replicas. stripe-go retries a request Stripe refuses for the rate, and
+	// an event that still fails is tried again later.
+	stripeCalls = 8
 )
 
 // ProcessDueEvents leases up to eventsBatch of the stored events that are
@@ -140,15 +144,15 @@ func (s *Service) processRows(ctx context.Context, rows []postgres.DuesGetEvents
 		}
 		errList = append(errList, s.fail(ctx, id, err))
 	}
-	// Stripe reads, the slow part when Stripe is, run stripeCalls at once.
+	// Stripe reads, the slow part when Stripe is, run concurrently, at most
+	// stripeCalls at once in this process.
 	all := make([]preparedEvent, len(rows))
 	prepErrs := make([]error, len(rows))
-	sem := make(chan struct{}, stripeCalls)
 	var wg sync.WaitGroup
 	for i, r := range rows {
-		sem <- struct{}{}
+		s.stripeSlots <- struct{}{}
 		wg.Go(func() {
-			defer func() { <-sem }()
+			defer func() { <-s.stripeSlots }()
 			all[i], prepErrs[i] = s.prepare(ctx, r)
 		})
 	}

@@ -62,6 +62,8 @@ type Service struct {
 	intake intake
 	// pump enqueues the jobs that apply stored events (see pump.go).
 	pump *pump
+	// stripeSlots bounds the Stripe reads event processing makes at once.
+	stripeSlots chan struct{}
 }
 
 // ErrNotConfigured is returned (as a Conflict) by operations that need
@@ -80,7 +82,8 @@ func NewService(pool *pgxpool.Pool, now func() time.Time, cfg Config) (*Service,
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{pool: pool, now: now, cfg: cfg, logger: log, kick: make(chan struct{}, 1), pump: newPump()}
+	s := &Service{pool: pool, now: now, cfg: cfg, logger: log, kick: make(chan struct{}, 1), pump: newPump(),
+		stripeSlots: make(chan struct{}, stripeCalls)}
 	rc, err := newRiverClient(pool, s, cfg.Workers, log)
 	if err != nil {
 		return nil, err

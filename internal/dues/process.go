@@ -31,24 +31,24 @@ var handled = map[string]bool{
 // event again, or events in any order, leaves the same state. Stripe is
 // called (for balance transactions) before the database transaction that
 // applies the event, so a slow Stripe holds no locks. It returns an error
-// (and marks the event failed) when Stripe or the database fails; the River
-// job then retries. It returns a NotFound error for an unknown event.
+// (and marks the event failed, with its next attempt) when Stripe or the
+// database fails. It returns a NotFound error for an unknown event.
 func (s *Service) ProcessEvent(ctx context.Context, eventID string) error {
 	row, err := postgres.New(s.pool).DuesGetEvent(ctx, eventID)
 	if err != nil {
 		return notFound(err, "event "+eventID)
 	}
-	return s.processRows(ctx, []postgres.DuesGetEventsRow{{EventID: row.EventID, Type: row.Type, Payload: row.Payload}}, nil)
+	return s.processRows(ctx, []postgres.DuesGetEventsRow{{EventID: row.EventID, Type: row.Type, Payload: row.Payload}})
 }
 
 // ProcessEvents applies stored events together, as ProcessEvent applies
 // one, with one read of the events and, when all goes well, one database
-// transaction for all of them (paid invoices in one pipelined round trip).
-// When that transaction fails, each event is applied in its own, so one
-// event that cannot be applied holds back no other. It returns the errors
-// of the events that failed (each marked failed, for the River job to
-// retry; events applied again on a retry converge to the same state), and
-// a NotFound error for ids not stored.
+// transaction for all of them (paid invoices in one statement). When that
+// transaction fails, each event is applied in its own, so one event that
+// cannot be applied holds back no other. It returns the errors of the
+// events that failed (each marked failed with its next attempt; events
+// applied again converge to the same state), and a NotFound error for ids
+// not stored. It ignores leases: processing jobs use ProcessDueEvents.
 func (s *Service) ProcessEvents(ctx context.Context, eventIDs []string) error {
 	rows, err := postgres.New(s.pool).DuesGetEvents(ctx, eventIDs)
 	if err != nil {
@@ -66,7 +66,7 @@ func (s *Service) ProcessEvents(ctx context.Context, eventIDs []string) error {
 			}
 		}
 	}
-	return errors.Join(append(errList, s.processRows(ctx, rows, nil))...)
+	return errors.Join(append(errList, s.processRows(ctx, rows))...)
 }
 
 const (
@@ -105,7 +105,7 @@ func (s *Service) ProcessDueEvents(ctx context.Context) (int, error) {
 	for i, r := range rows {
 		evs[i] = postgres.DuesGetEventsRow(r)
 	}
-	if err := s.processRows(ctx, evs, nil); err != nil {
+	if err := s.processRows(ctx, evs); err != nil {
 		s.logger.Warn("dues: events failed; each is tried again later", "err", err)
 	}
 	return len(rows), nil
@@ -132,18 +132,11 @@ type paidInvoice struct {
 	bt                                              BalanceTxn
 }
 
-// processRows applies rows as ProcessEvents does. Failures of events
-// other reports false for (nil: none) are left pending and not returned:
-// they belong to another job, which applies them again.
-func (s *Service) processRows(ctx context.Context, rows []postgres.DuesGetEventsRow, other func(id string) bool) error {
+// processRows applies rows as ProcessEvents does: each event that fails
+// is recorded as failed, with its next attempt, and its error returned.
+func (s *Service) processRows(ctx context.Context, rows []postgres.DuesGetEventsRow) error {
 	var errList []error
-	failed := func(id string, err error) {
-		if other != nil && other(id) {
-			s.logger.Warn("dues: event taken along failed; its own job retries it", "event", id, "err", err)
-			return
-		}
-		errList = append(errList, s.fail(ctx, id, err))
-	}
+	failed := func(id string, err error) { errList = append(errList, s.fail(ctx, id, err)) }
 	// Stripe reads, the slow part when Stripe is, run concurrently, at most
 	// stripeCalls at once in this process.
 	all := make([]preparedEvent, len(rows))

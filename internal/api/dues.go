@@ -306,6 +306,33 @@ func (s *server) DuesAddDeposits(ctx context.Context, req apigen.DuesAddDeposits
 	return out, nil
 }
 
+func (s *server) DuesListEvents(ctx context.Context, req apigen.DuesListEventsRequestObject) (apigen.DuesListEventsResponseObject, error) {
+	state, limit := dues.EventFailed, 100
+	if req.Params.State != nil {
+		state = string(*req.Params.State)
+	}
+	if req.Params.Limit != nil {
+		limit = *req.Params.Limit
+	}
+	evs, err := s.d.Dues.Events(ctx, principal(ctx), state, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := apigen.DuesListEvents200JSONResponse{Items: make([]apigen.DuesEvent, 0, len(evs))}
+	for _, e := range evs {
+		out.Items = append(out.Items, apigen.DuesEvent{Id: e.ID, Type: e.Type, ReceivedAt: e.ReceivedAt, Created: e.Created,
+			State: apigen.DuesEventState(e.State), Attempts: e.Attempts, NextAttemptAt: e.NextAttemptAt, Error: e.Error})
+	}
+	return out, nil
+}
+
+func (s *server) DuesRetryEvent(ctx context.Context, req apigen.DuesRetryEventRequestObject) (apigen.DuesRetryEventResponseObject, error) {
+	if err := s.d.Dues.RetryEvent(ctx, principal(ctx), req.EventId); err != nil {
+		return nil, err
+	}
+	return apigen.DuesRetryEvent204Response{}, nil
+}
+
 func planJSON(p dues.Plan) apigen.DuesPlan {
 	return apigen.DuesPlan{Id: p.ID, Name: p.Name, Interval: apigen.DuesPlanInterval(p.BillingInterval), Currency: p.Currency,
 		MinAmount: p.MinAmount, MaxAmount: p.MaxAmount, IncomeBp: int(p.IncomeBp), LowIncome: p.LowIncome, Active: p.Active}

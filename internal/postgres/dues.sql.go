@@ -306,6 +306,20 @@ func (q *Queries) DuesClaimStandingQueue(ctx context.Context, lim int32) ([]uuid
 	return items, nil
 }
 
+const duesCountStalePending = `-- name: DuesCountStalePending :one
+SELECT count(*) FROM dues_events
+WHERE state = 'pending' AND received_at < now() - make_interval(secs => $1::int)
+`
+
+// Counts pending events received more than age_seconds ago: events no job
+// has applied in that time, a sign that no worker is running.
+func (q *Queries) DuesCountStalePending(ctx context.Context, ageSeconds int32) (int64, error) {
+	row := q.db.QueryRow(ctx, duesCountStalePending, ageSeconds)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const duesCustomerMember = `-- name: DuesCustomerMember :one
 SELECT c.member_id, m.chapter_id FROM dues_customers c JOIN members m ON m.id = c.member_id
 WHERE c.customer_id = $1
@@ -1176,6 +1190,62 @@ func (q *Queries) DuesListEventIDs(ctx context.Context) ([]string, error) {
 	return items, nil
 }
 
+const duesListEvents = `-- name: DuesListEvents :many
+SELECT event_id, type, received_at, created, state, attempts, next_attempt_at, error
+FROM dues_events
+WHERE state = $1 AND state IN ('pending', 'failed')
+ORDER BY received_at DESC, event_id DESC
+LIMIT $2
+`
+
+type DuesListEventsParams struct {
+	State string
+	Lim   int32
+}
+
+type DuesListEventsRow struct {
+	EventID       string
+	Type          string
+	ReceivedAt    time.Time
+	Created       time.Time
+	State         string
+	Attempts      int32
+	NextAttemptAt pgtype.Timestamptz
+	Error         string
+}
+
+// Lists the events in one state, newest received first, without their
+// payloads (they can hold customers' contact details). The state is also
+// bounded to the due index's states so that index serves the query.
+func (q *Queries) DuesListEvents(ctx context.Context, arg DuesListEventsParams) ([]DuesListEventsRow, error) {
+	rows, err := q.db.Query(ctx, duesListEvents, arg.State, arg.Lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []DuesListEventsRow{}
+	for rows.Next() {
+		var i DuesListEventsRow
+		if err := rows.Scan(
+			&i.EventID,
+			&i.Type,
+			&i.ReceivedAt,
+			&i.Created,
+			&i.State,
+			&i.Attempts,
+			&i.NextAttemptAt,
+			&i.Error,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const duesListMemberSubscriptions = `-- name: DuesListMemberSubscriptions :many
 SELECT subscription_id, customer_id, member_id, status, billing_interval, amount, currency, current_period_end, cancel_at_period_end, event_created, updated_at FROM dues_subscriptions WHERE member_id = $1 ORDER BY event_created DESC, subscription_id
 `
@@ -1636,6 +1706,40 @@ func (q *Queries) DuesRefundsDisputes(ctx context.Context, arg DuesRefundsDisput
 		return nil, err
 	}
 	return items, nil
+}
+
+const duesRetryEvent = `-- name: DuesRetryEvent :one
+WITH ev AS (
+    SELECT e.event_id, e.state, e.attempts, e.type FROM dues_events e WHERE e.event_id = $1 FOR UPDATE
+), retried AS (
+    UPDATE dues_events d SET next_attempt_at = now()
+    FROM ev WHERE d.event_id = ev.event_id AND ev.state = 'failed'
+    RETURNING d.event_id
+)
+SELECT ev.state, ev.attempts, ev.type, EXISTS (SELECT 1 FROM retried) AS retried FROM ev
+`
+
+type DuesRetryEventRow struct {
+	State    string
+	Attempts int32
+	Type     string
+	Retried  bool
+}
+
+// Makes a failed event due now, keeping its attempts and last error, and
+// returns the event's state and attempts as they were (no row: no such
+// event). Only a failed event is changed; a live lease is left alone, so a
+// job applying the event meanwhile finishes first.
+func (q *Queries) DuesRetryEvent(ctx context.Context, eventID string) (DuesRetryEventRow, error) {
+	row := q.db.QueryRow(ctx, duesRetryEvent, eventID)
+	var i DuesRetryEventRow
+	err := row.Scan(
+		&i.State,
+		&i.Attempts,
+		&i.Type,
+		&i.Retried,
+	)
+	return i, err
 }
 
 const duesRevokeWaiver = `-- name: DuesRevokeWaiver :one

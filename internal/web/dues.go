@@ -16,7 +16,7 @@ import (
 // duesPageNames are the templates of the dues and treasurer pages (see
 // pageNames).
 var duesPageNames = []string{"dues", "treasurer", "treasurer_income", "treasurer_lapses", "treasurer_refunds",
-	"treasurer_share", "treasurer_payouts", "treasurer_payout", "treasurer_deposits"}
+	"treasurer_share", "treasurer_payouts", "treasurer_payout", "treasurer_deposits", "treasurer_events"}
 
 // duesService returns the dues service, or a NotFound error when the site
 // runs without one (dues pages are then not offered).

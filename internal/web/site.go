@@ -166,6 +166,8 @@ func (s *Site) Mount(r gin.IRouter, a AuthHandlers) {
 	g.GET("/treasurer/deposits", s.handle(signedIn, 0, s.deposits))
 	g.POST("/treasurer/deposits", s.handle(signedIn, maxFormBytes, s.addDeposit))
 	g.POST("/treasurer/deposits/upload", s.handle(signedIn, maxDepositsBytes, s.uploadDeposits))
+	g.GET("/treasurer/events", s.handle(signedIn, 0, s.events))
+	g.POST("/treasurer/events/:id/retry", s.handle(signedIn, maxFormBytes, s.retryEvent))
 
 	g.GET("/elections", s.handle(signedIn, 0, s.elections))
 	g.POST("/elections", s.handle(signedIn, maxFormBytes, s.createElection))

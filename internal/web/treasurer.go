@@ -24,7 +24,7 @@ import (
 // reportTab is one report in the picker and in each report's tab list.
 type reportTab struct {
 	Key, Label, Href, Blurb string
-	National                bool // payouts and deposits: the national books only
+	National                bool // payouts, deposits and Stripe events: the national books only
 }
 
 // reportTabs are the treasurer's reports, in picker order.
@@ -41,6 +41,8 @@ var reportTabs = []reportTab{
 		Blurb: "Stripe payouts reconciled to their balance transactions, to the cent, and matched to bank deposits."},
 	{Key: "deposits", Label: "Bank deposits", Href: "/treasurer/deposits", National: true,
 		Blurb: "Enter bank deposits or upload a bank export; each is matched to a payout."},
+	{Key: "events", Label: "Stripe events", Href: "/treasurer/events", National: true,
+		Blurb: "Stripe events needing attention: events that could not be applied, with their errors, to retry once fixed."},
 }
 
 // treasurerView is what every treasurer page shares: the tabs, the filter

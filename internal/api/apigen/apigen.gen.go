@@ -42,6 +42,30 @@ func (e ChapterKind) Valid() bool {
 	}
 }
 
+// Defines values for DuesEventState.
+const (
+	DuesEventStateFailed    DuesEventState = "failed"
+	DuesEventStateIgnored   DuesEventState = "ignored"
+	DuesEventStatePending   DuesEventState = "pending"
+	DuesEventStateProcessed DuesEventState = "processed"
+)
+
+// Valid indicates whether the value is a known member of the DuesEventState enum.
+func (e DuesEventState) Valid() bool {
+	switch e {
+	case DuesEventStateFailed:
+		return true
+	case DuesEventStateIgnored:
+		return true
+	case DuesEventStatePending:
+		return true
+	case DuesEventStateProcessed:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DuesLapseRowStanding.
 const (
 	DuesLapseRowStandingGood   DuesLapseRowStanding = "good"
@@ -372,6 +396,24 @@ func (e ListMembersParamsSort) Valid() bool {
 	}
 }
 
+// Defines values for DuesListEventsParamsState.
+const (
+	DuesListEventsParamsStateFailed  DuesListEventsParamsState = "failed"
+	DuesListEventsParamsStatePending DuesListEventsParamsState = "pending"
+)
+
+// Valid indicates whether the value is a known member of the DuesListEventsParamsState enum.
+func (e DuesListEventsParamsState) Valid() bool {
+	switch e {
+	case DuesListEventsParamsStateFailed:
+		return true
+	case DuesListEventsParamsStatePending:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DuesIncomeReportParamsFormat.
 const (
 	DuesIncomeReportParamsFormatCsv  DuesIncomeReportParamsFormat = "csv"
@@ -610,6 +652,32 @@ type DuesDepositCreate struct {
 	DepositedOn openapi_types.Date `json:"deposited_on"`
 	Reference   *string            `json:"reference,omitempty"`
 }
+
+// DuesEvent A stored Stripe webhook event, without its payload.
+type DuesEvent struct {
+	// Attempts Failed attempts at applying it.
+	Attempts int `json:"attempts"`
+
+	// Created When Stripe created it.
+	Created time.Time `json:"created"`
+
+	// Error The last failed attempt's error; empty when none failed.
+	Error string `json:"error"`
+
+	// Id Stripe's event id (evt_...).
+	Id string `json:"id"`
+
+	// NextAttemptAt When it is tried again; absent for a failed event that has had all its automatic attempts.
+	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
+
+	// ReceivedAt When the webhook delivery stored it.
+	ReceivedAt time.Time      `json:"received_at"`
+	State      DuesEventState `json:"state"`
+	Type       string         `json:"type"`
+}
+
+// DuesEventState defines model for DuesEvent.State.
+type DuesEventState string
 
 // DuesIncomeRow defines model for DuesIncomeRow.
 type DuesIncomeRow struct {
@@ -1230,6 +1298,15 @@ type DuesAddDepositsJSONBody struct {
 	Deposits []DuesDepositCreate `json:"deposits"`
 }
 
+// DuesListEventsParams defines parameters for DuesListEvents.
+type DuesListEventsParams struct {
+	State *DuesListEventsParamsState `form:"state,omitempty" json:"state,omitempty"`
+	Limit *int                       `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// DuesListEventsParamsState defines parameters for DuesListEvents.
+type DuesListEventsParamsState string
+
 // DuesListPlansParams defines parameters for DuesListPlans.
 type DuesListPlansParams struct {
 	IncludeInactive *bool `form:"include_inactive,omitempty" json:"include_inactive,omitempty"`
@@ -1434,6 +1511,12 @@ type ServerInterface interface {
 	// DuesAddDeposits Enter bank deposits (JSON) or import a bank CSV (date, amount, reference); they are matched to payouts
 	// (POST /api/v1/dues/deposits)
 	DuesAddDeposits(c *gin.Context)
+	// DuesListEvents Stored Stripe events that failed or are still waiting (national treasurer and admins)
+	// (GET /api/v1/dues/events)
+	DuesListEvents(c *gin.Context, params DuesListEventsParams)
+	// DuesRetryEvent Make a failed Stripe event due now (national treasurer and admins)
+	// (POST /api/v1/dues/events/{eventId}/retry)
+	DuesRetryEvent(c *gin.Context, eventId string)
 	// DuesGetPayout One payout with all its balance transactions
 	// (GET /api/v1/dues/payouts/{payoutId})
 	DuesGetPayout(c *gin.Context, payoutId string)
@@ -1927,6 +2010,66 @@ func (siw *ServerInterfaceWrapper) DuesAddDeposits(c *gin.Context) {
 	}
 
 	siw.Handler.DuesAddDeposits(c)
+}
+
+// DuesListEvents operation middleware
+func (siw *ServerInterfaceWrapper) DuesListEvents(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DuesListEventsParams
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", c.Request.URL.Query(), &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter state: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", c.Request.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter limit: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DuesListEvents(c, params)
+}
+
+// DuesRetryEvent operation middleware
+func (siw *ServerInterfaceWrapper) DuesRetryEvent(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "eventId" -------------
+	var eventId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "eventId", c.Param("eventId"), &eventId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter eventId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DuesRetryEvent(c, eventId)
 }
 
 // DuesGetPayout operation middleware
@@ -3248,6 +3391,8 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/api/v1/dues/reports/payouts", wrapper.DuesPayoutsReport)
 	router.GET(options.BaseURL+"/api/v1/dues/payouts/:payoutId", wrapper.DuesGetPayout)
 	router.POST(options.BaseURL+"/api/v1/dues/deposits", wrapper.DuesAddDeposits)
+	router.GET(options.BaseURL+"/api/v1/dues/events", wrapper.DuesListEvents)
+	router.POST(options.BaseURL+"/api/v1/dues/events/:eventId/retry", wrapper.DuesRetryEvent)
 }
 
 type ProblemApplicationProblemPlusJSONResponse Problem
@@ -3731,6 +3876,80 @@ type DuesAddDepositsdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response DuesAddDepositsdefaultApplicationProblemPlusJSONResponse) VisitDuesAddDepositsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesListEventsRequestObject struct {
+	Params DuesListEventsParams
+}
+
+type DuesListEventsResponseObject interface {
+	VisitDuesListEventsResponse(w http.ResponseWriter) error
+}
+
+type DuesListEvents200JSONResponse struct {
+	Items []DuesEvent `json:"items"`
+}
+
+func (response DuesListEvents200JSONResponse) VisitDuesListEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesListEventsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DuesListEventsdefaultApplicationProblemPlusJSONResponse) VisitDuesListEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DuesRetryEventRequestObject struct {
+	EventId string `json:"eventId"`
+}
+
+type DuesRetryEventResponseObject interface {
+	VisitDuesRetryEventResponse(w http.ResponseWriter) error
+}
+
+type DuesRetryEvent204Response struct {
+}
+
+func (response DuesRetryEvent204Response) VisitDuesRetryEventResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DuesRetryEventdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DuesRetryEventdefaultApplicationProblemPlusJSONResponse) VisitDuesRetryEventResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -5573,6 +5792,12 @@ type StrictServerInterface interface {
 	// DuesAddDeposits Enter bank deposits (JSON) or import a bank CSV (date, amount, reference); they are matched to payouts
 	// (POST /api/v1/dues/deposits)
 	DuesAddDeposits(ctx context.Context, request DuesAddDepositsRequestObject) (DuesAddDepositsResponseObject, error)
+	// DuesListEvents Stored Stripe events that failed or are still waiting (national treasurer and admins)
+	// (GET /api/v1/dues/events)
+	DuesListEvents(ctx context.Context, request DuesListEventsRequestObject) (DuesListEventsResponseObject, error)
+	// DuesRetryEvent Make a failed Stripe event due now (national treasurer and admins)
+	// (POST /api/v1/dues/events/{eventId}/retry)
+	DuesRetryEvent(ctx context.Context, request DuesRetryEventRequestObject) (DuesRetryEventResponseObject, error)
 	// DuesGetPayout One payout with all its balance transactions
 	// (GET /api/v1/dues/payouts/{payoutId})
 	DuesGetPayout(ctx context.Context, request DuesGetPayoutRequestObject) (DuesGetPayoutResponseObject, error)
@@ -6178,6 +6403,58 @@ func (sh *strictHandler) DuesAddDeposits(ctx *gin.Context) {
 		sh.options.HandlerErrorFunc(ctx, err)
 	} else if validResponse, ok := response.(DuesAddDepositsResponseObject); ok {
 		if err := validResponse.VisitDuesAddDepositsResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DuesListEvents operation middleware
+func (sh *strictHandler) DuesListEvents(ctx *gin.Context, params DuesListEventsParams) {
+	var request DuesListEventsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DuesListEvents(ctx, request.(DuesListEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DuesListEvents")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DuesListEventsResponseObject); ok {
+		if err := validResponse.VisitDuesListEventsResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DuesRetryEvent operation middleware
+func (sh *strictHandler) DuesRetryEvent(ctx *gin.Context, eventId string) {
+	var request DuesRetryEventRequestObject
+
+	request.EventId = eventId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DuesRetryEvent(ctx, request.(DuesRetryEventRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DuesRetryEvent")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DuesRetryEventResponseObject); ok {
+		if err := validResponse.VisitDuesRetryEventResponse(ctx.Writer); err != nil {
 			sh.options.ResponseErrorHandlerFunc(ctx, err)
 		}
 	} else if response != nil {
@@ -7591,158 +7868,168 @@ func (sh *strictHandler) GetReadyz(ctx *gin.Context) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1rc9u4suBfQWnvVuy9lO0kM7M1du2HTOaVs8lMys45U6fGWRsiWxLGFMABQMuabP77LTQAEpRAipJp",
-	"O+fU/ZLIEolHv9Dd6MenUSoWheDAtRqdfhoVVNIFaJD412vKM5ZRDW8y8yfjo9NRQfV8lIw4XcDodJQG",
-	"TyQjCX+WTEI2OtWyhGSk0jksqHl1KuSC6tHpqCyZeVKvCvO60pLx2ejz52T0ek4LDbJ9pur3e84juAal",
-	"2+epfr/nPKVUQppnM1CpZIVmwsz2YQ6Ew52+SvEBIqZEz4EUEm6ZKBUp6AyORold2p8lyFWwNjtmuJAF",
-	"vXsLfKbno9OvT05iC/m+BOWA+yPLNUTW9CsH4uB7RuhEAdcJgVuQK/81rjGleQ6SLOiKKGhfpH3jCuGy",
-	"C8TMQn90T32KDu3GCIfNYErL3Iz7hxJ8lIyAl4vR6e/+z1Tdjj62zibFYhMaPzKpNMnoihz8/cPrQ8J4",
-	"mpcZZGfETYbAmFZPIQaZIiugsg0oUzNTFByGeVrB8UFsXx4Xus8SDc11LlGLHRf4Qw6pWVMrK0H9wP14",
-	"6S1bML0Jifd0BkSxv1pJMcf3ouTy9UlieIctDLW8MJyzYNz+9bxaAuMaZiBxDe9gMekQTwv/8312+tm8",
-	"rArBFaD8fS/FJAckURRLHIFAiyJnKTVAOC7sE/+J1H76KZjrPyRMR6ej/3FcC/hj+6s69uPijE2YvuLk",
-	"/MfX5Nuvvv7fxA1+hPt375qhv6N5LvRrquxysoyZl2n+XooCpGZm8VOaK0hGRfDVp1E6Fyy1H5uzVgcN",
-	"YZlKCONGHk5BAk+BCJmBJFMhCSWS8hvIyAL0XGRnSOULKm8UEXoOcsmUpQUNC9UD4EgCb+zDz08C8Uml",
-	"pKuRxYdH5u/V8mt5IiZ/QKrNQBYm55ACKxAszZ3L+ofmzi/mYsmJ4Cl4yet3KvJ8bCQucSfSUWz9btyr",
-	"OVXzzcHncEcufn41fvH1N0YEXPrHTy9H5D8ReO4LsmR6LkojLNQcVEKoIkU5yZmaQxafWOT5lVmemdX9",
-	"OhEiB8o34FY/2wW5Iqcp7E9QQ+E8acfVudsTgbsUCiN12/AUnMrP46dyX7pyJ/cmRaVzKjVIyK4s52+R",
-	"18koY0qJ/Lb/CyzrBc4bxvFBf/ByapFnDl+3+I+R16zc/LT5Q0ElcH3Vc3aVl7PIMGsQxndxoe4NN3/S",
-	"BGMHAl5LMGDalTx3xJEHSkA//myq6KkDCAXVGqQh1f/3Ox3/dTL+9qP7f/zx00nyzYvP/zHaRowheDrg",
-	"8b2jph0hsiMRfm5fwN+LrA9CFoyH3z5fX9ATQXxzV1Z4nINC9WSd2ycoJFVA6ZVukoxS89yUQRaTxYm3",
-	"aPpyVCpKriG7smp4A0FjzRZRurXn8Ta1wyuM7+zTyOtKtS1bVqCII9gqV5vGFa4fDzTCtCJSlDwbT1Zj",
-	"/EAkFEJqPOCunXiai1IB0TTPV2Q8NprUNSkk41oRFp66NbIah1918HRt/Vzk+Wua5/8QGkafI2eOGdGo",
-	"snEMK6BtyFdgAbimVgBkqEhIyjOxIJrBeCKB3qgzc+YjiMz5/93bDxZU47EZyOy2wjjj+puvRklkTj2X",
-	"oOYi743xD9UL5m2m87jo16XkotRXBcjUKbtwRxeFeXz0zfOjF1/HiG/JOHcOiwoXm0N3KnY1h/jlVTTt",
-	"gV/PU5GmA35ScWeIx83dNFgr5NqYmP0eaKrZ7e5nDkynBua30PfMkUCd8bDuS+iUges6nh0lupXaAXEx",
-	"pxJi0k1BY63tpBd4F3oJs1IaI2IVpYmMqaLUoHpOXUNWUg1Xk6LnezMpVN85rBnZ9+lWHUrCtORZ32GU",
-	"x0qfZ+P6lmGbdR7sEgzo3GAgXxuO2M6fDZdSU3/zCPZwrjcfIDixJFbD1683hlUPkHZahvRGlNqYA7Cz",
-	"DUwXuOUYtLs8EMkopTyF/KqU+aa+sl1hKXLKe+vUZZqCUvtNtYY6P2/iN94cvrGtNoB/D4VQLKIVdcAy",
-	"Ar9OUWCnGNw4KujKHAEsa2NT6+PoacE0VhlANGCCesgt0NzLoNmbeHeGbwM068p5N6jiUGoDxxueigWc",
-	"i2XUxH6qs2YKvR/d6XgRXM/7WaLQl68KumJ8drXbybXLAdV1GNgN9T8GEK52dxsrb6OQt7RQwxCIuEVn",
-	"gJ5LUc764WFKFyxfXbWe9DN2C7z9Z7u33oKfOYbbuiylKc/M58DxMxOoLucGXFn80iXEY720pInTYEvN",
-	"/QfT+rVuArUVi5DNQEbRuNMxMqG5ObGutKRcUbRu2sT7ruQxp3IGrYN1SZcp9NXfvLfunpTSXzyIFFe+",
-	"mz9BiVKmLaBYI6MWfNTuvmqohpSozk4DOi8QwrW20dG7iP1S0NXCqLdXqeBTNitlm08jZJtt6vGFfxY1",
-	"skll3e+mZF8Eb27Vs2P7aDJdYx1tIHqPSs89+YxKyW5pfuW9fFtFUh/9ri95Z2waqB9N14rdBRkTVS78",
-	"7T2i4xnhoM/ICVnOgROm0dHCU5aD6ulXaWH9Ctm9sW4x8EbDIuZswmGu+rNwtY92qtal6qnDxpRWN8Aa",
-	"0hsTeyh00xzu+PHkO6rQWX+xNpAM74+5Ljnqn99bwOJrTQEblaoBoj3EWrGYUx7BH9rnLc7tLpD25HaG",
-	"JoBz6Kz5UcvZDJT545RMqGKKFAI9w2JKKOclzYl9mxQgq/CKCGdzDfKW5qG+5HVX81b0iiwXyys7enzv",
-	"C3p3tRNtLxgPXmju9B3jQpKSM63IQWokymFPqdWifMaY36lxFTQaxBGsrrG3EEENoCSeMrrIaS87t0ER",
-	"VZjI85OTRqDIyZeC6W7bu4n1HV+O3I8939UHtIn1NlS3IlJITfP9HG4SdCn5IM6sYKi2lZ5DxqT5e0OK",
-	"tQhht67uiTtnFEqDvAg0y+a8j2tBDmsX9jEF2+CCdw3neN3XarnvplU1LjEietXUhRNuVVX/LDEuIH6h",
-	"J8u22zHRa3AUMpGR18CMj9VLSXyIIoYB4hqSGkqtMG6lujlTWsjVbraKG+31nPJZFMK7EWNPV2NB2W4+",
-	"mX2IPBktKbvdleJ+w3e22m0hy6DPMzDZPCLqBWxDpgP/BkrvcbMYi1sTMtvVK7AX3FVZgFSw22TrQTE1",
-	"PBtQqPbY3FErhENj/J63GfbahOL1MhPZFfBsDw3Z/rg+SD90tFmrgQIUQ2F/U7EyCwPNIWY+RmHRjgOv",
-	"0T/kfVL/67bt92XVRG1bqi9SN2/WIzbNOcbZ8qY9c/Dy5OSE/B/y8oT8z8O4DWMOCOcsj59cu1wBrG07",
-	"HDsZoaK/zS3vZOOmmLormATVV0jNJN053Mm/M1n1sy/7HVe7HW6dwvVW3PS/alOaSq16B+RtsGl4+tRj",
-	"JSEiAjkZwK4B/G4072XF7UgJewbC3AuAW8JmfoPJXIibV+nNJp1npU0DgLbwuRTYbdxlt7EI92gSDBpb",
-	"kg/nikjO3Jiw0gZxL1zsVuQs8jFPO7Fb/VZPhmtevERCBF1S01zk5lRHF65PVrFJBT6ImUxEtnIR+dV3",
-	"/tGGf6R1LblQu+7XhqP1VxU9XlwQaUxzdp633dbh3ukJ9Qac9/fGLRi/4mLBLLhboh6rIPMomYnplKWM",
-	"5rtD8Ff3ZgyEogC+IwStUtj/DgPDB6dS/AW8hau3xIlqN5NXjzNJp0aHCAFqdzLypNkSihhGdrXFa94y",
-	"WIK8Sim/WlBOZy2iyD3G1JVHTA+htHkvHCQW+BjNkOT87ptQTyKiaZPGmpBvhnEGXNBgo5DMAp6NbjcG",
-	"qi4BW+VDxZzhKRS67SrGRqJeMZ7BXUuw+G7R4A+iu7Q6m7byveBXdostN1F4FxEyQCoWC6a1vY6oRo8b",
-	"ioZ81s6uLr2nETVce6W0JzK3mKRG2QYfVrvpRQyvcJwdlaDGrta8nye9UhM21rGXMrYfheyaljHcZt1R",
-	"usl/RSHFLc2vcp+UGjXOLaT2OMIrzo8d4h16zQX4zMEC5NhrOI5G8bpqTwVm27HuBxtaotC7K0n5jWqz",
-	"NffMOBGKrW0l9L2GiR0bibHm2CS3QsMpAZrO8aN8pojN3yNMEe8EIpRndQKlzbDQc2CSGMIOzOtQdrXn",
-	"eDxUvoU7lCBnMzbJu09vs9ms77kd0kQA87aDeyPVosZDg5k2V7y2vI/bOXq/uNcNpt8Sq71b5NcaizXv",
-	"2iKCa407tlz/7ckpIhJttKM4rjNtX0QTbbtyiAOGaFzAbruwHIhXdtrpGgusZRD1IMqeyYz/PkT57436",
-	"TozvJX9i7pWqloV7JeJueXCMb9rqO2EsbqjvlsEfTeDfyeoeBPMNU9VLgHAlXUTxrpLR3m4p8lLSnGmM",
-	"VXWMPkpGTN6ilXE7VqnQmqm5+3PJZotxIafuzwXAjf8znZc5WrIrUFxETR+/jl9qC+nhtPvWy8suCP0a",
-	"eA7uFYQ/iKXacf9a1xXwq+qzLbUjvB+CcdY2VU/RtYFzkec/cG1v+u+XHeEeHygSZQjMrS2qCw4fwrOn",
-	"ivuifwjJ9GospuOUKm3WuRRjPWcyU8GX4XOoOgvZlBibnPpBUl5bMjtQjo0iqYp17O0XXD/4RCd4BqrW",
-	"0POa4fEPskc7cjYg/JOkXN+b+br96VLkPXgJn2rz2caI42eguU1H23RZlaqZ/S9u+gRpmNdiM71ZFELq",
-	"1mCwOo47krkoV1eybHXHL1tM9pKnGEbTMmqJ/JD1iNPCKerI6frVcI56mbHdx1JW8Oa1v3vKUllrRNa2",
-	"123xtBbp6++BVcvi/QT3O132uP+CBWXxMBa40yA5zdsi6+8Zc9lzT38Ixvtf8xdzwVsqLgmlaX5Fs0yC",
-	"Um1xO1XoVdMv9n0JivifiRYZXSUkA8luISNTKRYkM09MaaoVOfAZRgnJYUbTFSkoy8Yu+I6glychLlDt",
-	"EL1oeg718IXIWbo6IxxuQRKzyowwfkTeS8DSaYwTieGwJGdKMz5TCfnphw/k2AWTHH9i2Wcc9ti64XYI",
-	"I6uE0nZCv7DP1ny+f+TZTumRlmA9qjcQG1JMEF3VuNMKFtzOjftFY3huCo+8r79KtnLXTqHnG7y3pRTb",
-	"Oi/uONmeLBjM8lVsTZscub3Oa0g1DRrxVFGvtR2z72ks8nO3BDQv7DcPi6DubcTBbqsfCo4sn1Olq1q4",
-	"W1ikNTGswY2B1uvSRpIR4xsZJDUS7NsDaa47Hlf/zSwPyywbpBKUWl0LswLdqgVIKWSkmukPWDl5QjMi",
-	"xdJevUkwE5nTCjXRRpHS7rphyx/MLNF0AwZ5S4AT40WpCdUEPYSJzUgVHAhTR/EMOHPEpm3FhDDtpk3X",
-	"2QjpDT2y7aW+XO7hmgwgfz9/Q+rSr5wufHyWK0aLh/4ZoRNR6tNJTvkN3noWOWWc/Pzhw3tisbJdbLj0",
-	"Re+q67Ae3vuLvO+q0IPtZUi3VCDbLN26LVAweDrpLBnqitBimaLHWWtIBF7GKi1s+rgrerbdhVApJHvu",
-	"dd/0sKra631y3Pww0UWGxf+GQcij+cI6QO9F0+aORF4u2kKT26OWbWmOpkB4yzj4JPvXF/8gU5aDjdCc",
-	"A81A4qW7WJLnR9tjzM0EiV9c0hV6azWGLzYPpnqpZ2DmPqZLG2/ul/6CV3ppKZleXZjpXHICUGlNe/vJ",
-	"F/8f/e23D75qOzpc7HPVqHOtC3tLqJRz8WFF9lSIGwYbnQiwvueVf7jmpYL9X1jZGuiMT0X8JH31/o2h",
-	"v9fBUAnS34SmN8Aze7xnsBCppJqlxFmac1YQIWeUs7+oTR+nzaDiBKuT+gw7Y5Nechsi4kY4uuSX/FWp",
-	"58C1K/d+SpSZ8tp8K2Q18ncIH3JZnpy8TCkWVyNa3ADHb+CaMKVKyMhkhSsPl/VMkV8L4G++N+frLctA",
-	"JkRIUirA1ZAlTIiDHLHgJQq0Gen6mJZ6fpyLGePXR8TqPHj2Gp6km2XkycF1W+X668OzS35Lc5bhb/4N",
-	"hdEyrpUB5Fml0Bg7/xq/uiYHlPzt4tdfbB6LWT4l2AWAVK1MCEZFGelhef8wsdDe0MrQaaBc4wuvvpmp",
-	"rEpxjRh5i89QCcY6YdwYywYc1qo5JQU1wJ8DuQ6MnWtDJUb9MgaNLT3rvteCzMCWYjXPH10aAs1ZCtxW",
-	"xHSU/Oqn92/HL49OxkKOc6obytUopE1Dr6NkdAvScsbo5Oj50YmPXqYFG52OXh6dHL3E8ld6jnx4TAt2",
-	"fPv8OEyKndkaE0buUd/kYWT2/to/lDSaxfwe79jhGlNcVXWf490YWm6wP39ca4jw4uSkoxnCZhOE+5ix",
-	"vvL6tuTLNvNzs7fCh43EAsqzhhg4srcXDirx9VUACdo4JCNVLhZUrhySarlyQPnKSZRDI/voTAW31Wr0",
-	"0RlQm8i2Th4PhcoM+E5kq51w0APGzp/0uQlaLUv4vEEAz4eevBVTsPRgHAItr20teEKr7JODihZotmC8",
-	"BT2fkw3+PP5UNUP63MqrP4EOcXcPJroHDAeE3znQLAReH7puyqfYrPUjx3UDKiN2CqrT+SZUrTfoUZjC",
-	"OZ56McWjIdS5h4dFLJ7yNWqFJPZeC0WjysvZMKxynAU9C+5FG1F56TsiPApxVO0XvizyqI75IQnE77VD",
-	"dJ4RpsmiVJrM6S0QLoj165Kg3vPu9BLkM7eqQ++qCdYoar3DWu7FlfLh4AzvzXSp2tpXVUZXP9ysG3Dd",
-	"a5gLYv2xRHDUkKe2zRtTeA3Xtibnw8Wnd+sX1nc5E5gKCb1XYh+/31JeUwVjxhVgSM0tEA13RimnVjO3",
-	"i3zmzBEhCXrnMbeCMt6Kvj/bGvXFWwJtwAfbXjnfh7FMzgglOVC8CF0wXioijamiwPepiNKQkG0N8/z1",
-	"UNW3B/8cu/8teM0X7tPH6Jq3CE7bua3Hg65d4r01/u0MgldcEfn1q7fPxLQywYdSxyvJ9Uz5C+oDjK8L",
-	"xAH4XwqQC4Ymd0Kack6FB599+v6KTofy/87HZzzESda4Sn5k1b+KR2nV/C0FDEEArzKjt9rxjL2vgwT0",
-	"A4fypWQaAsRH8dzzuDqGOx/mFD21fsCfW8+t4Q+i7SxtxO1xqm6bCKzE+IRxisuJ9EvcxJ4DKbP3yM6z",
-	"Y8dKiBKEcmIhRCSM7c/K4IULp3YOgXQL5BDXNedThc4oj3u3mAD51sHtvmeK0DJjNuJrUN7vS08WRkMp",
-	"zZsIm7Lc8BxkilDv1pdieUReo7tOnZJrPHCvE3Jd3z+bv6oL5Wty8M9//vOf43fvxt9/f4jeOS9Mzi75",
-	"dXDLbV7Dm2X80Lg5Nt8Et+nmT0v41+TAqpP/38cL2NAk30AKnZDu8yU3BsuZ2YCquioyTWZinfcdgRZU",
-	"z+2KbcIVzY/IuXl5YSxQAnc2kKnSlCarS95Ypr3cRcAkBHIF6J21EDuzo2DHTPu6mcgZcYltmqmICwBC",
-	"96ZByHIucocWpojzy0Jm+8kekTdTYoxvdI4qMqFZQrjQc7NIy0CqCtzybIJUTL568cK7di+5C9Ba87Ye",
-	"mH94ibISLw799a+jC+quexLny02IvYE4PCKvSJoD5dW68XTA+LBLLjiQoH7tEbEBoX5wZfQ6fE8vWQrV",
-	"Nvy28BlIhdkVW4D10jalqh2wpzXwDwdShJPtSEaWRttcijLP3PRJRT74t1kH5StcUJuy54NAd/exth3v",
-	"95DMj2eUNqJ7I6fCb16Rd4eBi5olB0KuQdwmUGdyRWTJD4c4COzasE8oSvtQ8g9y6oeRmdHzPqxcWZex",
-	"63HqC76TVfWUvvpIHdRYAZc9CjQhEHZz8VvUPaujYgdRKFBMOi3SGYX+JAnSy6tIWcENIRsZ46lNSJJj",
-	"DwwjMjOQDWMiK0ENp06Y0Y5T1yYLcRv3mAXNtB7IyIj163pkW6NRFbiFZPwSq7tWLYh07xAthiCgC01R",
-	"Dl1oyYpwxqAmJco/POzYjEM2ZtxT3MFXJ99aRcNHcKMmwYUmda+ICEGtE4Xrw6C6ieJVln3vH9yfLnZp",
-	"Sxssq7fAaTbS2mgsbQOI/BdbLhGrBURjJ76YU/i+Mtp3chvuTtXKRQe+pPal2MZr6Ba2GvAgQpgbQTqh",
-	"/MbPqMjB3y5+/eXQSFfmj3p8AA96I4ATYit5JnVco7XwVshCXkHXwq1Zbeci9+DxJ/uh6xrQQP0n0K4l",
-	"S/zcNyZIfez7MUfrxLOLN/Mh3XhBi5kWcWq3MATGrVMQSQlJi+Y53kq5phihUdEHbznlqhNVb5nS7/Gp",
-	"ncIrqjj2f5noiqrbx7DhFQjhQS6dSlB2NLwfmU7b75xr3aldy8EzAvf7cHpO0O3iCVQci8x2h6qB5XDu",
-	"1MyjZ/0qUB32ZMPjT+Y/tKAaFaFbWTMoHN1LjOLonUJ0a52EzRpUYccZo53Fm7bERIXtVlO3TumxrI0O",
-	"IZGGJw8u6QOwt1BXjT97/nvHWk75M0XkUC7dD/WYFojjCVWQ+ekhI1XF7m30h91MulVg2/HkIaVFo6XK",
-	"F2gTWSg9oEX0yttCaam0WID0U+aM35j5XBSKkMRWmLemUVjDfyuqrXNPHdfNfVrli2tEa71YuxrigZPn",
-	"R5bbsMVeL/0oxaLvsx9E71GtCHlyDaNu7ru3mpEMdztllEkpltgqzPtuKM8ItocagqLfmYHylT0d3Skx",
-	"WdW3jU3/z1n1g5ZAVSlBKqIAnCvJ/XjYn8gxe3qLfouPDErkscPOHgNXGV2puEr88iSpC3y8/OabLYfc",
-	"vxbVVw2LvwSi/1AF0Ayil7sbFmIz9RPLP3UQkQKCDYHpDAjwTHmF4BfiaKEnKXtTvIuWrQ16H2L+9xa+",
-	"3kb/QojQoXQIIrQ7q/q7Mpu1UlsilTxF8nR2yRmpu8oqDOhygnY3H4Kn0KCDeiuFnttn/lunGFS6Vo3E",
-	"vxTK9se6WKphArKRahLi++aTg+CGaQrgKrO4n10Uoi2D35N4FbbQ67S2g+59D6cnuCZ4nX5OqxV8++23",
-	"3wZKwouwjFhDT4hGglZN9nrM9FV3rbFH5pat5nmAp8EJG8kkVJeHsuP9Tfozqyrbeezlv8OVu0pgWtli",
-	"Cj2I25UtOv5kP7zJPh/bTkzdlv45PuO6WfXxLPnh7+Vbemi68J0LW67IbYcqV+lpGKFlRiTUDWkrT2E1",
-	"qtZwCx+BVYV397J4fGnz7rSAH6qnnvC0qto1Dedj/wWWoLSLBBviRs3DyQY00DwHSRZ0hXboQcMQfWbD",
-	"yiolS3BQRPAUiNHFxJRgr5szotEKwPs122kFsxskEIp+fKxpSsQ0xHKN023pkBVIH8Yxt1Yk+pG9cjW9",
-	"xLm2bhsxQDok7hCDrehUV0PXGbG+bws5qLBz5PDp+NbRxdlakHxbt642hMd4+/iT/7glxbJBDw8kTh8T",
-	"La94jYrqLt33NorwaDsT7aSx/VBBe3vy5SOx4NOkXz4qC1r3Nq1R/kwRWeagfA7WrcAQWVEAVy5hhdFc",
-	"7c1Jx2Fnu/tRSFfKumvd88AiutFO5IkkddXwryX92v483LWrbyf00PRx/Ml9cuI3gxxs7aQ1/Rm/DxHe",
-	"APhXkea3sBC3w0QD2aHuDZX7yMoeeXUejpZtSt2a0/6YXPO0wvXxuObcViqvaeSZIhlMGcfAxC0Ec+as",
-	"Ez0XGUkpx2BLlNnDMthx3VHvESkxLsCp0q7I3sPQoR3cTPPYItvO7OrVtdvF+HNC1FwsOVo3g5z0VGmy",
-	"EqUkFtXkAO2mom4Qd0aqAN+VKG0WPc0l0GyFbc6yDukVkymO8B8Bl26mx5Ylu6CTHFSV2g+HlCohRitv",
-	"lZ/TyRbs5eAKgIZtjgm2UlCE6YeQJd3OkbV6mj1jHZ1HK57L/oetQudz2d2fqbodJaNJrmPJ6095j7Be",
-	"UfQJbhLcm3fjiSXE+0U2yAykK4Rm4YdF8nhFjXOq5uTAlm03D1FM/js8IoZNvnv7AfMXlW2r2HiHKldt",
-	"D6mcuRtfm5Dn+iy6ExIDhDBn0DEDrxwJwIfRgS03ZcFhTrngqwUzXzrKN/P+7eLXXxKMABfS7C6xG0up",
-	"lKsqodHsTkxDnn1yBXFPnm+2O31yHcIagVUf1QdWaNea4j6VIVi3jW1Rav0DAxqDfkhy4OsbYB4E5S6V",
-	"eat+G3pknYKLCWwD67c1fR5/qj73sywbVPQktmUFZCH7gfXJ7cweD9dIGELqNLF6TKs22V/ohtskl+3v",
-	"7Z5NV48luVxb8acyxh9VcjUGJJZSlG/NXPX/QrVCQfVL2NV9QLm01nDsqQ9O1/zx0Y7OoNnkl0p7iCHA",
-	"kr10WEL0wK5LAx0Yc05BPiUuqys7JMs51kap6cQVCgE+LCU6BXScVj0DnlqJswX9vVr8EGQYax3wyHTY",
-	"6NTQVrhiAimWnZsGhtAw1z+Q3mBrEuekeP/rxQeskKQD14XSdKX8Dfvfz9/aS/hczNThGbE9HhyVGqpM",
-	"3H0hdnzwRputLIim09BUq8q8w9fwE2hHa+fuyYesjBnOFEUm4xykSogUJc/Gk9UYP7j6L0ltz+pS8oHS",
-	"VyMWqwUaOSi8C4JQ7b1EWANe2WvzkmuWk6oD6OG/gHHaaIp7v+vFmE/zor7ur9v2PuwRWc/zb3wP7d2Z",
-	"DfdkEP+xnAv0Gy3oypWqajx6eLZuJvlTmxlqn5aqUTptN7kjhW1Rvy3+49w89wWEetXtmIfNqzZwGEr/",
-	"nkrxF3C8VpA4cIKFVe3JUhWuFzxfBVat/bEy+c58UbzDB4pAiWolP0qAv2BInH8pPGh3hhWxpvYjnVHG",
-	"k5iv4RDZr0YfcdW1bAsYV3RogGAA3WhxPQg6m0C8DhTra+dHCXXtA1+R7/CMXJufrx1wlCvXmueETbF0",
-	"IWQJmbI7CL3VlmbtsBZ+l/zAxtcgMfuoqlykN2YGPISvSQapXBVaJUTNy+k0B5UQf1j7N0te9SmpLvCu",
-	"7Vm9uq4ObWV7uDg1KVa1ru4i/khRVUHb8i/0RPP3BhyW1u4fJjHzdu188y1vzVQ5mwJJV2kOCakFnhWA",
-	"GB6ZhGSZOE3banbJdhUt4LSOFOSfQL+D0YNWX2738OQ5xveKJQ/7J1mBMtSxs17TKgnrpkmRQxjiv4B1",
-	"wGGMf2fKysOCz83QmWH5TGE+w0NBLChpl5A5M9bfqurWbH1mQXJ8d8ZE1ZDZftgSZhsUon7Q2uDd4B2w",
-	"jYn3+dT5BwlZj3Z/sgLh7xxKmrG4Tai8E7dYkTQobE051pOtssptSd9g3bEEjInQ86D9URKNTXuEOuRP",
-	"E5HWTXW+2cpw1Pcju6tQhr4A1Nj2rUe6ycPHGWAhKtcx+T5kF8+XqoZ/UJKop/myCKKG7pBEUe82EExt",
-	"JHHmVH2qDP8qcgOF9gkZtlq2Pxl2Jx7/4taD4OdqhiczuBstQocuZ+gA6erPBKFdBupDne7hmR6gLSEi",
-	"z6ocr4GPk2789yplXDUX+HIrGW/Nma1qFLekvQ5YN/jVpu5W1wYOklwd9psaSVvl4E61Y89Swr2pxOmb",
-	"D3O+lKB+kpTrKh33ocpv2Qmerlxfd37ucHm5OE+oc2DC9bApuQrLeB0vYTIX4ibMtl4ruw8S3SK2P6st",
-	"/jW+YDNOdSnh2vcYqNRt4Bl2lTW8w2bcsI6CVIJO7M2XHQhugWubiDpZ2YTx7JIbawj4nyVgKSatSCFF",
-	"CkoxPjsjlKulUexfnJwQat89Iq+wCYLyywm81+TgqxcvbM0F35EAe4cJiU0bXgc+cbdiA0dX3Ax38+r9",
-	"G+J6wpIXJy9ejp+fjJ9/c0R+cx0GKHHAcxs8xXDwy9F6sedLXld7vhzFPEpWvpmZf3PoiEtoC+taRK9j",
-	"o2/12UYhhqYE78O4/6vJNb184Q6wFu9wR1OdrwhV/ntlvmaaHGCd2JUGC72lb0JQYxgrFSkXBDunPMuN",
-	"0OXCu1NxA77/hpAJwet5hYPfjSVdjiciWx2eBkPioe1ib7F/GdOuHTMu92j0mMosyhlLBa/iF9w29MhQ",
-	"OIel7dOclXY6o+3mRgqt7hMz75qOj05//9gshm55wxF9xTYHtO63XTfM9oj1ULY4osT2JbettjclVDKq",
-	"ceRgbWTWHGiu5391Kbk/u0ceEDV2itZSSVZWGcopi6NOSL5lt8DNs4UUk/B+X4G8Zal3o2EmSeemz+0T",
-	"T7JnnJtoQcyircP365OXw5DaOXbsqyB05pnYEFZGNZ1Q1QK25qB1u/zfP35OPtXN73//aMSde7/qGO7H",
-	"MY822+Gr8Dun1AffLBrvICkHf9d+5c8fP/9XAAAA//8=",
+	"7H1rc9s4tuBfQWnvVuy9lO28eqvt2g/pdLons0l3yslM19Q4a0PkkYQ2BbABUIram/9+CwcACUogRdm0",
+	"nZm6XxJLIvE4L5xzcB43o1QsCsGBazU6vRkVVNIFaJD46TXlGcuohreZ+cj46HRUUD0fJSNOFzA6HaXB",
+	"E8lIwh8lk5CNTrUsIRmpdA4Lal6dCrmgenQ6KktmntTrwryutGR8Nvr6NRm9ntNCg2yfqfr9jvMIrkHp",
+	"9nmq3+84TymVkObZDFQqWaGZMLN9mgPh8EVfpvgAEVOi50AKCUsmSkUKOoOjUWKX9kcJch2szY4ZLmRB",
+	"v7wDPtPz0enLk5PYQn4sQTng/sRyDZE1/cqBOPieETpRwHVCYAly7b/GNaY0z0GSBV0TBe2LtG9cIlz2",
+	"gZhZ6E/uqZvo0G6McNgMprTMzbi/K8FHyQh4uRid/tN/TNVy9Ll1NikW29D4iUmlSUbX5OBvn14fEsbT",
+	"vMwgOyNuMgTGtHoKMcgUWQOVbUCZmpmi4DDM0wqOT2L38rjQfZZoaK5ziVrsucA3OaRmTa2sBPUDd+Ol",
+	"d2zB9DYkPtAZEMX+bCXFHN+LksvLk8TwDlsYanlmOGfBuP30tFoC4xpmIHEN72Ex6RBPC//zXXb61bys",
+	"CsEVoPz9IMUkByRRFEscgUCLImcpNUA4LuwT/4nUfnoTzPUfEqaj09H/OK4F/LH9VR37cXHGJkxfcXL+",
+	"02vy/YuX/5u4wY9w/+5dM/QPNM+Ffk2VXU6WMfMyzT9IUYDUzCx+SnMFyagIvroZpXPBUvtnc9bqoCEs",
+	"Uwlh3MjDKUjgKRAhM5BkKiShRFJ+DRlZgJ6L7AypfEHltSJCz0GumLK0oGGhegAcSeCtffjpSSA+qZR0",
+	"PbL48Mj8Z7X8Wp6Iye+QajOQhck5pMAKBEtz57L+obnzj3Ox4kTwFLzk9TsVeT42Epe4E+kotn437uWc",
+	"qvn24HP4Qj7+5dX42cvvjAi48I+fXozIfyLw3BdkxfRclEZYqDmohFBFinKSMzWHLD6xyPNLszwzq/t1",
+	"IkQOlG/BrX62C3JFTlO4PUENhfOkHVfnbk8EvqRQGKnbhqfgVH4aP5X70pU7ubcpKp1TqUFCdmk5f4e8",
+	"TkYZU0rky/4vsKwXOK8Zxwf9wcupRZ45fN3iP0des3LzZvuHgkrg+rLn7CovZ5FhNiCM7+JC3Rtu/qQJ",
+	"xg4EvJZgwLQvee6JIw+UgH782VTRUwcQCqo1SEOq/++fdPznyfj7z+7/8eebk+S7Z1//Y7SLGEPwdMDj",
+	"R0dNe0JkTyL82r6AvxVZH4QsGA+/fbq5oEeC+PaurPA4B4XqySa3T1BIqoDSK90kGaXmuSmDLCaLE2/R",
+	"9OWoVJRcQ3Zp1fAGgsaaLaJ0a8/jXWqHVxjf26eR15VqW7asQBFHsFWuto0rXD8eaIRpRaQoeTaerMf4",
+	"B5FQCKnxgLty4mkuSgVE0zxfk/HYaFJXpJCMa0VYeOrWyGocftXB07X1c5Hnr2me/11oGH2NnDlmRKPK",
+	"xjGsgLYhX4EF4IZaAZChIiEpz8SCaAbjiQR6rc7MmY8gMuf/D+8+WVCNx2Ygs9sK44zr716Mksicei5B",
+	"zUXeG+OfqhfM20zncdGvS8lFqS8LkKlTduELXRTm8dF3T4+evYwR34px7hwWFS62h+5U7GoO8curaNoD",
+	"v56nIk0H/KTizhCP27tpsFbItTEx+yPQVLPl/mcOTKcG5kvoe+ZIoM542PQldMrATR3PjhLdSu2A+Din",
+	"EmLSTUFjre2kF3gXegmzUhojYh2liYypotSgek5dQ1ZSDZeToud7MylU3zmsGdn36VYdSsK05FnfYZTH",
+	"Sp9n4/qWYZtNHuwSDOjcYCBfG47YzZ8Nl1JTf/MI9nCuNx8gOLEkVsPXrzeGVQ+QdlqG9FqU2pgDsLcN",
+	"TBe45Ri0uzwQySilPIX8spT5tr6yW2Epcsp769RlmoJSt5tqA3V+3sRvvDl8Y1ttAP8RCqFYRCvqgGUE",
+	"fp2iwE4xuHFU0LU5AljWxqbWx9HTgmmsMoBowAT1kDugeSuD5tbEuzd8G6DZVM67QRWHUhs43iydprHh",
+	"ByNKC2Prf9SSFUBWMJkLcU1gic5x7y8xGmZB17mgqDttQEtrWBQ64u/6ibIcMuIfIFQTWhT5mvFZU+cM",
+	"6RcRFtH1fpsD98t0D7lB+invIGXbRUVOlSbTxmKfKIIvnBHzaU1WZnYuOLjnjtq5ZUNFxRWb4QxICcvI",
+	"ASz15dHR0WF0DLw0cYtwxkkEDkwTpoiWzKx4RhnfcKu5zdg59ZxqMqeKzGlGaJ4jOmmpxYJqllbo6Q9K",
+	"dB0tK+Mpsj6jdHtayiBneMniSG0fpCntuNe7XQrgmfkNidDIV9RM2Yyboc2wuPGoK8Z+0UsC4SPNfdaU",
+	"6VeV1JTvqauN+97yVCzgXKyiDq7H0vSm0PvRvZQ7wfW8nx8I+p5qBTVC43I/vXEf9bBLFbMb6q+EIVzt",
+	"7rZW3kYh72ihhiEQsURXnJ5LUc764WFKFyxfX7bq2TO2BN7+s91bb7WLueNu57KUppbZA/6fCTRWcwOu",
+	"LH7lGeKxXlrSxGmwpeb+g2n9WreB2opFyGYgo2jcS4mb0Nzoi5daUq4o+hbalKt9yWNO5QxaB+uSLlPo",
+	"az15X/kdKaW/eBAprnw/b54SpUxbQLFBRi34qJ3t1VANKVFprgZ0XiCEa22jo/cR70FB1wtjXF6mgk/Z",
+	"rJRtHsWQbXYZpx/9s2gPTapzfD8T92Pw5k4rN7aPJtM11tEGog9octyRz6iUbEnzS+9j3ymS+lhXfck7",
+	"Y9NA+W8qUXYXZExUufCxM4iOJ4SDPiMnViFlGt2cPGU5qJ5ezRbWr5DdG+sWA281LGKuXhzmsj8LV/to",
+	"p2pdqp76W8xkdANsIL0xsYdCN83hjh9Ovtf2UD+xNpAM74+5LjnaV+tuFbBOEw8FbFSqBoj2EGvFYk55",
+	"BH/oHWu5WuoCaU9uZ2gCOHfqholYzmagzIdTMqGKKVIIvJcRU0I5L2lO7NukAFkFN0U4m2uQS5qH+pLX",
+	"Xc1bUasoF6tLO3p87wv65XIv2l4wHrzQ3Ol7xoUkJTcG6EFqJMphT6nVonzGmN+pcRU0GsQRrK6xtxBB",
+	"DaAknjK6yOlWXqYGRVRBWk9PThphWiffCqa7PV9NrO/5cuR2+um+HthtrLehuhWRQmqa387dLUGXkg/i",
+	"Sg6GalvpOWRMms9bUqxFCLt1dU/cOaNQGuTHQLNszvuwFuSwdmEfU7ANLnjTd46X7a2W+35aVeMKMaJX",
+	"TV0w705V9Y8So3Li1+mybLubFr0GRyETGXkDzPhYvZTEBwhjEC6uIamh1ArjVqqbM6WFXO9nq7jRXs8p",
+	"n0UhvB8x9nT0F5Tt55O5DZEnoxVly30p7jd8Z6fdFrIM3jgEJptHRL2AXch04N9C6R3u9WNuaiGzfb0C",
+	"t4K7KguQCvabbDMkrYZnAwrVHps7aoVwaIzf8S7RXlpSDO5gIrsEnt1CQ7Y/bg7SDx1t1mqgAEUvDXqb",
+	"ipVZGGgOMfMxCot2HHiN/j5vc/tfdu++ra4mattSHcawHdcSsWnOMcqdN+2Zg+cnJyfk/5DnJ+R/HsZt",
+	"GHNAOGd5/OTa5wpgY9vh2MkIFf1dbnknG7fF1JeCSVB9hdRM0r2DDf07k3U/+7LfcbXf4dYpXJfiuv9F",
+	"t9JUatU7HHaLTcPTpx4rCRERyMkAdg3gd6P5VlbcnpRwyzC0OwFwR9Dab/ae9lV6vU3nWWmTcKAteNVe",
+	"kPbJjvCPJsGgsSX5YMqI5MyNCSttCsXCxTNEziIfcbgXu9Vv9WS45sVLJEDXpRTORW5OdXTh+lQxm9Lj",
+	"UwjIRGRrd3FffecfbfhHWteSC7Xvfm0waH9V0ePFhXDHNGfnedtvHe6dnlBvwPn23rgF45dcLJgFd0vM",
+	"cZXiESUzMZ2ylNF8fwj+6t6MgVAUwPeEoFUK+99hYPDuVIo/gbdw9Y4o7c2YjEzSqdEhQoDanYw8abYE",
+	"AodxlW3R0ksGK5CXKeWXC8rprEUUuceYuvSI6SGUtu+Fg7QeHyEdklwd+xFCPYmIpm0aa0K+GUQdcEGD",
+	"jUIyC3g2ut0YqLoEbJWNGHOGp1DotqsYGwd+yXgGX1pSNfbLxbgX3aXV2bST7wW/tFtsuYnCu4iQAVKx",
+	"WDCt7XVENXrcUDTks3F2dek9jZj92iulPZG5xSQ1yrb4sNpNL2J4hePsqQQ1drXh/TzplRi0tY5bKWO3",
+	"o5B9k6KG26w7Srf5ryikWNL8Mvcp4VHj3ELqFkd4xfmxQ7xDr/kIPsCwADn2Go6jUbyuuqUCs+tY94MN",
+	"LVHol0tJ+bVqszVvme8lFNvYSuh7DdOqttLSzbFJlkLDKQGazvFP+UQRmz1LmCLeCUQoz+r0ZZvfpOfA",
+	"JDGEHZjXoexqz7C6r2wndyhBzmZsknef3mazWd9zO6SJAOZtB/dWolONhwYzba94Y3mfd3P07aLOt5h+",
+	"R6bEfpFfGyzWvGuLCK4N7thx/XdLThGRaKM9xXGd5/4smubelcEfMETjAnbXheVAvLLXTjdYYCN/rwdR",
+	"9kwl/vchyn9v1Hdi/FbyJ+ZeqSrJuFci7pZ7x/i2rb4XxuKG+n71M6LlM/ayugfBfMNU9RIgXEkXUbyv",
+	"ZHSVTJGXkuZMY6yqY/RRMmJyiVbGcqxSoTVTc/dxxWaLcSGn7uMC4Np/TOdljpbsGhQXUdPHr+OX2kK6",
+	"P+2+9fKyC0K/Bp6DOwXhD2Kpdty/1lU9/Kr6bEvtCe/7YJyNTdVTdG3gXOT5G67tTf/dsiPc4wNFogyB",
+	"uY1FdcHhU3j2VHFf9HchmV6PxXScUqXNOldirOdMZir4MnwOVWchmxJjm1M/ScprS2YPyrFRJFWpnFv7",
+	"BTcPPtEJnoFqpfS8Znj4g+zBjpwtCP8sKdd3Zr5uf7oUeQ9ewqfafLYx4vgL0Nymo227rErVrL0hrvsE",
+	"aZjXYjO9XRRC6tZgsDqOO5I3LNeXsmx1x69aTPaSpxhG0zJqifyQ9YjTwinCDEf/ajhHvczY7mMpK3jz",
+	"2t89ZamsNSJr1+u2dGGL9PX3wKpl8X6Cu50ut7j/ggVl8TAW+KJBcpq3RdbfMeay555+F4z3v+Yv5oK3",
+	"1DsTStP8kmaZBKXa4naq0KumX+zHEhTxPxMtMrpOSAaSLSEjUykWJDNPTGmqFTnwGUYJyWFG0zUpKMvG",
+	"LviOoJcnIS5Q7RC9aHoO9fCFyFm6PiMcliCJWWVGGD8iHyRghjXjRGI4LMmZ0ozPVEJ+fvOJHLtgkuMb",
+	"ln3FYY+tG26PMLJKKO0m9I/22ZrPbx95tld6pCVYj+otxIYUE0RXNe60ggW3c+PtojE8N4VH3ssXyU7u",
+	"2iv0fIv3dhRC3OTFPSe7JQsGs7yIrWmbI3dXWQ6ppkEjnirqtbZj9gONRX7ul4Dmhf32YRFUnY442G2R",
+	"BGErFGDdB1+JegeLtCaGNbgx0Hpd2kgyYnwrg6RGgn17IM11z+Pqv5nlfplli1SCQscbYVagW7UAKYWM",
+	"1FZ5gyU1JjQjUqzs1ZsEM5E5rVATbZQI7q7at3qD5Sti6QYM8pYAJ8aLUhOqCXoIE5uRKjgQpuLVUbg5",
+	"YtO2Ul6YdtOm62yF9IYe2fZCey73cLPmzd/O35K68DKnCx+f5UpB46F/RuhElPp0klN+jbeeRU4ZJ3/5",
+	"9OmDrQ2jdosNl77oXXUd1sMHf5H3QxV6sLsI8I76f9uFk3cFCgZPJ50Fe10JaCwS9jBrDYnAy1hbUaYu",
+	"ObjbhVApJLfc623Tw6pay3fJcfPDRBcZlt4cBiEP5gvrAL0XTds7Enm5aAtNbo9atqU5mgLhHePgk+xf",
+	"f/w7mbIcbITmHGgGEi/dxYo8PdodY24mSPzikq7QW6sxfLN5MNVLPQMzb2O6tPHm7dJf8EovLSXT649m",
+	"OpecAFRa097+5VtvjP762yffMwEdLva5atS51oW9JVTKufiwH0IqxDWDrT4gWF330j9c81LB/i+sbQcC",
+	"xqcifpK++vDW0N/rYKgE6W9C02vgmT3eM1iIVGLJLmdpzllBhJxRzv6kNn2cNoOKEyz15TPsjE16wW2I",
+	"iBvh6IJf8FelngPXrtnCKVFmyivzrZDVyD8gfMhFeXLyPKVY2pBocQ0cv4ErwpQqISOTNa48XNYTRX4t",
+	"gL/90ZyvS5aBTIiQpFSAqyErmBAHOWLBSxRoM9LVMS31/DgXM8avjojVefDsNTxJt5s4kIOrtr4RV4dn",
+	"F3xJc5bhb/4NhdEyrpEI5Fml0Bg7/wq/uiIHlPz146+/2DwWs3xKsAcHqRoJEYyKMtLD8v5hYqG9pZWh",
+	"00C5tjNefTNTWZXiCjHyDp+hEox1wjjWupusibVqTklBDfDnQK4CY+fKUIlRv4xBYws/u++1IDOwhZDN",
+	"80cXhkBzlgK39WgdJb/6+cO78fOjk7GQ45zqhnI1CmnT0OsoGS1BWs4YnRw9PTrx0cu0YKPT0fOjk6Pn",
+	"WP5Kz5EPj2nBjpdPj8Ok2JmtMWHkHvUtVkZm76/9Q0mjVdM/4/1yXFuYy6rqerwXSssN9tfPG+1Inp2c",
+	"dLQi2W5Bchcz1vc92JV82WZ+bnc2+bSVWEB51hADR/b2wkElvr4KIEETlWSkysWCyrVDUi1XDihfO4ly",
+	"aGQfnangtlqNPjsDahvZ1snjoVCZAT+IbL0XDnrA2PmTvjZBq2UJX7cI4OnQk7diClYejEOg5bXtxEBo",
+	"lX1yUNECzRaMt6Dna7LFn8c3VSuyr628+jPoEHd3YKI7wHBA+J0DzULg9aHrpnyKzVo/cly3fzNip6A6",
+	"nW9D1XqDHoQpnOOpF1M8GEKde3hYxOIpX6NWSGLvtVA0qrycDcMqx1nQMeROtBGVl74fyYMQR9X85Nsi",
+	"j+qYH5JA/F47ROcZYZosSqXJnC6BcEGsX5cE1db3p5cgn7lVHXpfTbBBUZv9DXMvrpQPB2d4b6ZL1dY8",
+	"rjK6+uFm04DrXsNcEOuPJYKjhjy1TRaZwmu4tjU5Hy4+vV+3vr7LmcBUSOi9Evv43ZbymioYM64AQ2qW",
+	"QDR8cbWZsb8bLvKJM0eEJOidx9wKyngr+v5oa5MZb8i1BR9sOud8H8YyOSOU5EDxInTBeKmINKaKAt8l",
+	"JkpDQra1q/TXQ1XXLPw4dv9b8Jov3F+fo2veITht38QeD7pmpXfW+HczCF5xReTXr94+E9PKBB9KHa8k",
+	"1xPlL6gPML4uEAfgfylALhia3AlpyjkVHnz26bsrOh3K/3sfn3EfJ1njKvmBVf8qHqVV87cUMAQBvMqM",
+	"3mrHM/a+DhLQDxzKV5JpCBAfxXPP4+oYvvgwp+ip9QZ/bj23hj+IdrO0EbfHqVo2EViJ8QnjFJcT6Va6",
+	"jT0HUmbvkZ1nx46VECUI5cRCiEgY25+VwQsXTu0cAukWyCGua86nCp1RHvduMQHyrYPbfc8UoWXGbMTX",
+	"oLzfl54sjIZSmrcRNmW54TnIFKHerS/F6oi8RnedOiVXeOBeJeSqvn82n6oL5Sty8I9//OMf4/fvxz/+",
+	"eIjeOS9Mzi74VXDLbV7Dm2X8o3FzbL4JbtPNR0v4V+TAqpP/38cL2NAk374NnZDu7wtuDJYzswEV9Ogg",
+	"M7HJ+45AC6rndsU24YrmR+TcvLwwFiiBLzaQqdKUJusL3limvdxFwCQEcgXonbUQO7OjYL9a+7qZyBlx",
+	"iW1Zq3zLDnRvGoSs5iJ3aGGKOL8sZLab8xF5OyXG+EbnqCITmiWECz03i7QMpKrALc8mSMXkxbNn3rV7",
+	"wV2A1oa39cD8w0uUlXhx6K9/HV1Qd92TOF9uQuwNxOEReUXSHCiv1o2nA8aHXWBzkKB+7RGxAaF+cGX0",
+	"OnxPr1gK1Tb8tvAZSIXZFVuA9dI2paodsKc18HcHUoST7QdIVkbbXIkyz9z0dYsX/GzWQfkaF9Sm7Pkg",
+	"0P19rG3H+x0k88MZpY3o3sip8JtX5N1h4KJmyYGQGxC3CdSZXBNZ8sMhDgK7NuzSi9I+lPyDnPphZGb0",
+	"vA8rV9Zl7Hqc+oLvZVU9pq8+Ugc1VsDlFgWaEAj7ufgt6p7UUbGDKBQoJp0W6YxCf5IE6eVVpKzghpCN",
+	"jPHUJiTJsQeGEZkZyIYxkZWghlMnzGjHqWtSh7iNe8yCVnb3ZGTEuuU9sK3RqArcQjJ+idVdqxZEuneI",
+	"FkMQ0EdNUQ65Nl31jEFNSpR/eNixGYdszLinuIMXJ99bRcNHcKMmwYUmda+ICEFtEoXrw6C6ieJVlv3o",
+	"H7w9XezTFDpYVm+B02xjt9XW3QYQ+S92XCJWC4jGTnwzp/BdZbTvozjcnaqViw58Se1LsW0P0S1sNeBB",
+	"hDA3gnRC+bWfUZGDv3789ZdDI12ZP+rxATzojQBOiK3kmdRxjdbCWyMLeQVdC7dmtZuLsHdc6JeO+jBA",
+	"aXKFtQGubLc5ZWwOowpjmZzEP+PL/1n9vlY77Yniegsqo2A3WteZxy44Fy7Soe6Ld9WjoZ29+a6VdGyU",
+	"RwTP184RTYkELdcxVRu7OTGl31go9PZgQIsf1PWlqz2h1Re+o13c9Rmbx5ZiiM5jQwp9UuHLXTmFj65P",
+	"2baUw0Y/WDIc5jgLe2M68kaPvSNSo8lLQ+osz8mKMjT26nsjbezGUhpK41nEu9rJecc3+L9Rv5FKw9Os",
+	"ZdPkGqBQlhtCHsA8Bxs2tcESLlrLMBdxDRXNFn4XkzP0YYX9I7MLXirISFm08dsMtELeXwgJiZ8rh2nd",
+	"XRNZkE1rKCqihTgiqNOabRKmLnhV4sj5L9A5RXIxOyIvTl5YC4qTkl9zseK+WanRHtwvwboZWti+a2cL",
+	"p5+bmS0txjm9oNhbwzGgQ8xo8+RruYp59vLlrjjfbT580YVnpkhWDuJDfE+voe4XGlK6mYFwsbo7Pbsj",
+	"5/jG/tEVUGKQ8TNo19yrDy78mH2REb0Xu88LoaBZWYvAslsYApv2egmVElRS/Nno2iuF7qkeGkCRU646",
+	"UWVOyA/41F6BelVG1L9MnF7VN2rYowohPEj4QgnKjoY37dNpe/RSbYW328tobeB+789iDvomPYKxbJHZ",
+	"fjVnYDncxVzm0bMZVNJLfBq0Ht+Y/9AX1+gt0MqaQQuCXmIUR+8Uojsr7mxXMwx7lxk7P97+KyYqbN+z",
+	"uglXj2Vt9Zo6uQeFd3crzArsLdRV489aQf6KJqf8iSJyqMvBT/WYFojjCTXam5ve6GK+98Mu+sO+WN3O",
+	"FNs76z6lRaM51zfoXbNQukff2quq+X2ptFiA9FPmjF+b+Vw8o5DE9iqxTrawG8xOVNtrInVct4lrlS+u",
+	"pbm9D9nXpRtcF/zEchsA3+uln6RY9H32k+g9qhUhj65h1G3ib61mJMPFORhlUooVNp30twBG78dGg4PY",
+	"HmagfG1PR3dKTNZ13ErzJuGs+qEyQxRRAM6F5H487E/kWIdjh36LjwxK5LHDzh4Dlxldq7hK/Dz06jz/",
+	"7rsdh9y/FtVXre+/BaL/VIViDqKXu7t6Ymu+WJdIEI6qgGBreToDAjxTXiH4hTha6EnK3qnbRcvWBr0L",
+	"Mf97C19vo38jROhQOgQR2p1VncKZzX/c4dY5I3V/coWhwU7Q7udD8BQqYVryrJtCz+0z/61TDCpd8RD9",
+	"lsSrP9bFSg2T2oNUk5CMqaLUoMhBEKswBXA1vtzPLp7dNlTpSbwKm7F2WttBH9j70xNcO9VOP6fVCr7/",
+	"/vvvAyXhWViQsqEnRHMKqnatPWZ6seOG6WG5Zad5HuBpcMJGMgnV5aHseB+T9cSqynYeG0bmcOUupRle",
+	"vxa97nddAbzjG/uHvWdaimvotvTP8RnXF7GPZ8kPfyff0n3The+B2xJsZXsdupqBwwgtMyKhbkhbwxDr",
+	"GrYG7vm7sCpRqJfF45tkdCeYvameesTTqmr8N5yP/RcbfGBjioeIzfBwsqFxNM9BkgVdox160DBEn9ir",
+	"10rJEhwUETwFYnQxMSXYNe2MaLQCMFLD9uzyl8oU/fhYHZuIaYjlGqe7EusrkN6PY26j3cADe+VqemmJ",
+	"A6gaEA2QWI87xLBdOtXV0HVtBd8BjBxU2Dly+HR86+jibCPdqq3vYxvCY7x9fOP/3JGs36CHexKnD4mW",
+	"V7xGRRWV5bvkRXi0nYn20tjeVNDencb/QCz4OIn8D8qC1r1Na5Q/UUSWOSifzbsUGH8jCuDKpT4ymqtb",
+	"c9Jx2CP1bhTSVfzENYG7ZxHdaEz1SJK6ah3bUsjD/jzctatvTHff9HF84/5y4jeDHGwVvg39Gb8PEb4r",
+	"5OccFmI5TFypHerOULmLrOyRoe3haNmm1K3VUR6Sax5XuD4c15zbnhc1jTxRJIMp4xjivoNgzpx1ouci",
+	"IynlGLaPMntYBjuue7M+ICXGBThV2pVrvR86tIObaR5aZNuZXeXTdrsYf06ImosVR+tmkJOeKk3WopTE",
+	"opocoN1U1K1Gz0iVKrIWpa3HQnMJNFtjw8ysQ3rFZIoj/AfApZvpoWXJPugkB1XPj8MhpUqI0cpb5ed0",
+	"sgW7ArlS0mHDfIJNeRRh+j5kSbdzZKMyc89YR+fRimcD/G7rmfpcAPcxVctRMprkOpYL8Jj3CJu1qR/h",
+	"JsG9+WU8sYR4t8gGmYF0JTUt/LDcKq+ocU7VnBzYBiDmIYpp5Ic2TP2Hd58wE17ZBr2Nd6hydVuRypm7",
+	"8bWp3a5jrzshMUAIs88dM/DKkQB8GB3YclMWHOaUC75eMPOlo3wz718//vpLgrlEQprdJXZjKZVyXaXG",
+	"m92Jacizj64g3pLnm42zH12HsEZg1ZH7nhXajfbqj2UI1g3IW5Ra/8CAxqAfkhz4SjmYUUe5K4qxU78N",
+	"PbJOwcVU6IH125o+j2+qv/tZlg0qehTbsgKykP3A+uh2Zo+HayQMIXWaWD2maQrFQ5oz+264TXK9woW7",
+	"Z9P1Q0kuO+2jGeMPKrkaAxJLKco3+a86SaJaoaD6BfNQF8AH1pU3Wlc+9sHp2gg/2NEZtC3+VmkPMQRY",
+	"/J0OS4ge2HWRuQNjzinIp8RldWWHZDXHKls1nbiSU8CHpUSngI7TqvvMYytxtjWMV4vvgwxjTWgemA4b",
+	"PX/aSiBNIMUCptPAEBrm+gfSa8zYd06KD79+/IS19nTgulCarpW/Yf/b+TuX/yxm6vCM2G5BjkoNVSbu",
+	"vhB7B3mjzZYGQNNpaKpVZd7ha/gZtKO1c/fkfdZYDmeKIpNxDlIlRIqSZ+PJeox/uEpiSW3P6lLygdJX",
+	"IxarBRo5KLwLglDtvUTYTUTZa/OSa5aTqpf04b+Acdpor36368WYT/Njfd1fN4C/3yOynuff+B7auzMb",
+	"7skg/mM1F+g3WtC1K3rYePTwbNNM8qc2M9Q+LVWjCOd+ckeKPO8T/3FunvsGQr3qxv7D5lUbOAylf0+l",
+	"+BM4XitIHDjBEt32ZKlaoGBVmdqqtT9WJt+ZL696eE8RKFGt5CcJ8CcMifNvhQftzrC24tT+iYVFkpiv",
+	"4RDZr0YfcXUabY0RV75ugGAAzItgPi97EHQ2gXgVKNZXzo8S6toHvrbr4Rm5Mj9fOeAoV/g7zwmbYhFc",
+	"yBIyZV8g9FZbmrXDWvhd8AMbX4PE7KOqcpFemxnwEL4iGaRyXWiVEDUvp9McVEL8Ye3fLHnV8aq6wLuy",
+	"Z/X6qjq0le0G5tSkWKmWTxWIHyiqqp7wWz3R/L0Bh5W1+4dJzFxunG++ebqZKmdTIOk6zSEhtcCzAhDD",
+	"I5OQLBOnaVvNLtmtogWc1pGC/DPo9zC61zr+7R6ePMf4XrHiYSc+K1CGOnY2qyMmYQVOKXIIQ/wXsAk4",
+	"jPHvTFm5X/C5GTozLJ9gFSN1XxALiqMmZM6M9beu+v5bn1mQHN+dMVG19rd/7AizDVoa3GuXiW7wDtgQ",
+	"y/t86vyDhGxGuz9aq4n3DiXNWNwmVN6LJda2DlokUI6VyausclscPlh3LAFjIvQ8aKSXRGPTHqCjxeNE",
+	"pHVTnW/bNRz1/cS+VChDXwBqbLetbL3Nw8cZYCEq13v/LmQXz5eqhr9Xkqin+bYIoobukERR7zYQTG0k",
+	"ceZUfaoM/ypyDYX2CRm274I/GfYnHv/izoPgL9UMj2ZwN5pND10Y1wHS1Z8JQrsM1Ic63cMzPUBbQkSe",
+	"VTleAx8n3fjvVRS/alPz7dbE35kzW1W7b0l7HbAC/att3a2uMh8kuTrsNzWSthr0nWrHLYvS96YSp2/e",
+	"z/lSgvpZUq6rdNz7Kr9lJ3i8cn3d+bnD5eXiPKHOgQnXw6bkKizjdbyCyVyI6/ayvn8HiW4R2+nbFv8a",
+	"f2QzTnUp4cp3q6nUbeAZ9ic3vMNm3LCOglSCTuzNlx3I1nbFgOrJ2iaMZxfcWEPA/ygBSzFpFRQDPiOU",
+	"q5VR7J+dnBBq3z0ir7CdjvLLCbzX5ODFs2e25oLvbYNdKIXEAryvA5+4W7GBoytuhrt59eEtcd3FybOT",
+	"Z8/HT0/GT787Ir+5ouGUOOC5DZ5iOPjFaLNtwAWv+wZcjNqK/9qZf3PoiEtoC+taRG9io3cp4JPW8rN9",
+	"GPd/Nbmmly+8UdMXvtBU52tClf9eYT1hTQ6wTuxag4XeyrezqTGMlYqUC4KdU57lRuhy4d2puAHfyUnI",
+	"hOD1vMLBv4wlXY0nIlsfngZDumLw2oZ7U1yIbeyPyz0aPaQyi3LGUsGr+AW3DT0yFM5hZTv+Z6Wdzmi7",
+	"uZFC67vEzENaSqbXo9N/fm7WIbe84Yi+YpsDWhrQaVxAVczbI9ZD2eKIkglQiabvNfBtCZWMahw5WBuZ",
+	"NQea6/mfXUruX9wj94gaO0VrqSQrqwzllMVRJyTfsSVw82whxSS831cglyz1bjTMJOnc9Ll94lH2jHMT",
+	"LYhZtHX4vjx5PgypnWPv1wpCZ56JDWFlVNMJVS1gaw56M7LkZsb/mtyMXF1M/Pi5ev+map3gxjGPuq+q",
+	"HsrBd06pD75ZNN5BUg4+137lr5+//lcAAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

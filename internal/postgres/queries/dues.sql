@@ -510,3 +510,33 @@ WHERE e.event_id IN (
     LIMIT sqlc.arg(lim)
     FOR UPDATE SKIP LOCKED)
 RETURNING e.event_id, e.type, e.payload;
+
+-- name: DuesListEvents :many
+-- Lists the events in one state, newest received first, without their
+-- payloads (they can hold customers' contact details). The state is also
+-- bounded to the due index's states so that index serves the query.
+SELECT event_id, type, received_at, created, state, attempts, next_attempt_at, error
+FROM dues_events
+WHERE state = sqlc.arg(state) AND state IN ('pending', 'failed')
+ORDER BY received_at DESC, event_id DESC
+LIMIT sqlc.arg(lim);
+
+-- name: DuesCountStalePending :one
+-- Counts pending events received more than age_seconds ago: events no job
+-- has applied in that time, a sign that no worker is running.
+SELECT count(*) FROM dues_events
+WHERE state = 'pending' AND received_at < now() - make_interval(secs => sqlc.arg(age_seconds)::int);
+
+-- name: DuesRetryEvent :one
+-- Makes a failed event due now, keeping its attempts and last error, and
+-- returns the event's state and attempts as they were (no row: no such
+-- event). Only a failed event is changed; a live lease is left alone, so a
+-- job applying the event meanwhile finishes first.
+WITH ev AS (
+    SELECT e.event_id, e.state, e.attempts, e.type FROM dues_events e WHERE e.event_id = sqlc.arg(event_id) FOR UPDATE
+), retried AS (
+    UPDATE dues_events d SET next_attempt_at = now()
+    FROM ev WHERE d.event_id = ev.event_id AND ev.state = 'failed'
+    RETURNING d.event_id
+)
+SELECT ev.state, ev.attempts, ev.type, EXISTS (SELECT 1 FROM retried) AS retried FROM ev;

@@ -12,11 +12,12 @@ import (
 // Webhook intake is a group commit. Each verified event joins the open
 // batch; while one batch commits, the deliveries arriving meanwhile gather
 // in the next, and one of them commits it (one statement inserting all
-// its events) as soon as the previous commit ends. A delivery returns only after its own batch has
-// committed, so nothing acknowledged to Stripe can be lost, and an idle
-// service commits a lone event at once, without waiting for company.
+// its events) as soon as the previous commit ends. A delivery returns only
+// after its own batch has committed, so nothing acknowledged to Stripe can
+// be lost, and an idle service commits a lone event at once, without
+// waiting for company.
 
-// maxIntakeBatch bounds the events one intake transaction stores.
+// maxIntakeBatch bounds the events one intake statement stores.
 const maxIntakeBatch = 256
 
 // maxCommitters is how many intake batches may commit at once. One makes

@@ -4,11 +4,12 @@
 // treasurer's reports.
 //
 // Webhook events are verified and stored once by event id; River jobs
-// lease the stored events that are due and apply them (see pump.go). Processing reads
-// only facts keyed by Stripe's own ids and times (balance transactions,
-// invoices, disputes, subscriptions ordered by event creation), and standing
-// is recomputed from those facts, so events arriving late, twice or out of
-// order converge to the same ledger, standing history and dues share.
+// lease the stored events that are due and apply them (see pump.go).
+// Processing reads only facts keyed by Stripe's own ids and times (balance
+// transactions, invoices, disputes, subscriptions ordered by event
+// creation), and standing is recomputed from those facts, so events
+// arriving late, twice or out of order converge to the same ledger,
+// standing history and dues share.
 package dues
 
 import (

@@ -29,6 +29,7 @@ type Config struct {
 	LogFormat        string         // CHAPTERHOUSE_LOG_FORMAT: text or json
 	Dues             app.DuesConfig // CHAPTERHOUSE_STRIPE_*, CHAPTERHOUSE_DUES_*: see loadDuesConfig
 	BallotKey        []byte         // CHAPTERHOUSE_BALLOT_KEY, 32 bytes in base64; without it elections cannot open
+	ShutdownDelay    time.Duration  // CHAPTERHOUSE_SHUTDOWN_DELAY, default 0
 }
 
 // envVars documents every variable, for `chapterhouse help` and the README.
@@ -43,6 +44,7 @@ var envVars = [][2]string{
 	{"CHAPTERHOUSE_SESSION_TTL", "life of a web session, a Go duration (default 12h)"},
 	{"CHAPTERHOUSE_LOG_LEVEL", "debug, info, warn or error (default info)"},
 	{"CHAPTERHOUSE_LOG_FORMAT", "text or json (default text)"},
+	{"CHAPTERHOUSE_SHUTDOWN_DELAY", "after SIGTERM, how long the server keeps serving while /readyz answers 503, so that a load balancer stops sending it requests before it closes, a Go duration (default 0s; 5s suits Kubernetes)"},
 	{"CHAPTERHOUSE_BALLOT_KEY", "32 random bytes in base64 (openssl rand -base64 32) that protect sealed ballots; elections cannot open without it, and an open election cannot close if it changes (dev generates one and keeps it in its dev dir)"},
 	{"CHAPTERHOUSE_STRIPE_SECRET_KEY", "Stripe secret key (sk_...); without it dues pages say payments are not configured"},
 	{"CHAPTERHOUSE_STRIPE_WEBHOOK_SECRET", "signing secret (whsec_...) of the Stripe webhook endpoint POST /api/v1/stripe/webhook (API version 2023-10-16)"},
@@ -76,6 +78,13 @@ func loadConfig(getenv func(string) string, defaultAddr string) (Config, error) 
 			return c, fmt.Errorf("CHAPTERHOUSE_SESSION_TTL: %q is not a positive duration such as 12h", v)
 		}
 		c.SessionTTL = d
+	}
+	if v := getenv("CHAPTERHOUSE_SHUTDOWN_DELAY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > time.Minute {
+			return c, fmt.Errorf("CHAPTERHOUSE_SHUTDOWN_DELAY: %q is not a duration from 0s to 1m such as 5s", v)
+		}
+		c.ShutdownDelay = d
 	}
 	if v := getenv("CHAPTERHOUSE_LOG_LEVEL"); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {

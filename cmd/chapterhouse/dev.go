@@ -151,11 +151,12 @@ func runDev(ctx context.Context, e env, args []string) error {
 		defer os.Remove(loadFile)
 	}
 
-	a, err := newApp(ctx, cfg, pool, log)
+	drain := &drainer{delay: cfg.ShutdownDelay}
+	a, err := newApp(ctx, cfg, pool, log, drain)
 	if err != nil {
 		return err
 	}
-	return listenAndServe(ctx, cfg.Addr, a.Handler, log, func(net.Addr) {
+	return listenAndServe(ctx, cfg.Addr, a.Handler, log, drain, func(net.Addr) {
 		printBanner(e.stdout, cfg, idp.Issuer(), seeded)
 		if devDBURL != "" {
 			fmt.Fprintf(e.stdout, "Database (trust auth, no password): %s\n", devDBURL)

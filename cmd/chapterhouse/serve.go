@@ -44,11 +44,12 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer pool.Close()
-	a, err := newApp(ctx, cfg, pool, log)
+	drain := &drainer{delay: cfg.ShutdownDelay}
+	a, err := newApp(ctx, cfg, pool, log, drain)
 	if err != nil {
 		return err
 	}
-	return listenAndServe(ctx, cfg.Addr, a.Handler, log, func(addr net.Addr) {
+	return listenAndServe(ctx, cfg.Addr, a.Handler, log, drain, func(addr net.Addr) {
 		log.Info("serving", "addr", addr.String(), "base_url", cfg.BaseURL)
 		fmt.Fprintf(e.stdout, "chapterhouse: serving on %s\n", addr)
 	})

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -16,17 +17,21 @@ import (
 
 // newApp builds the service from the configuration. The wiring itself
 // (and the web routes) lives in internal/app, shared with end-to-end tests.
-func newApp(ctx context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Logger) (*app.App, error) {
+// Its readiness follows drain: not ready once the server is shutting down.
+func newApp(ctx context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Logger, drain *drainer) (*app.App, error) {
 	return app.New(ctx, app.Config{
 		BaseURL: cfg.BaseURL, OIDCIssuer: cfg.OIDCIssuer, OIDCClientID: cfg.OIDCClientID,
 		OIDCClientSecret: cfg.OIDCClientSecret, OIDCAudience: cfg.OIDCAudience, SessionTTL: cfg.SessionTTL, Dues: cfg.Dues,
-		BallotKey: cfg.BallotKey,
+		BallotKey: cfg.BallotKey, Draining: drain.Draining,
 	}, pool, log)
 }
 
-// listenAndServe serves h on addr until ctx ends, then drains requests for
+// listenAndServe serves h on addr until ctx ends. Then, when drain.delay
+// is positive, it marks drain as draining (readiness answers 503) and goes
+// on serving for that long, so that a load balancer stops sending requests
+// before the listener closes; then it lets requests in flight finish for
 // up to 10 s. ready, when set, receives the bound address.
-func listenAndServe(ctx context.Context, addr string, h http.Handler, log *slog.Logger, ready func(net.Addr)) error {
+func listenAndServe(ctx context.Context, addr string, h http.Handler, log *slog.Logger, drain *drainer, ready func(net.Addr)) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
@@ -49,6 +54,15 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler, log *slog.
 		return err
 	case <-ctx.Done():
 	}
+	if drain != nil && drain.delay > 0 {
+		drain.draining.Store(true)
+		log.Info("draining: not ready, still serving", "for", drain.delay.String())
+		select {
+		case <-time.After(drain.delay):
+		case err := <-errc:
+			return err
+		}
+	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
@@ -59,3 +73,12 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler, log *slog.
 	}
 	return nil
 }
+
+// drainer is the shutdown delay and the flag readiness reads.
+type drainer struct {
+	delay    time.Duration
+	draining atomic.Bool
+}
+
+// Draining reports whether the server is shutting down.
+func (d *drainer) Draining() bool { return d.draining.Load() }

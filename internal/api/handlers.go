@@ -22,15 +22,20 @@ func (s *server) GetHealthz(ctx context.Context, _ apigen.GetHealthzRequestObjec
 }
 
 func (s *server) GetReadyz(ctx context.Context, _ apigen.GetReadyzRequestObject) (apigen.GetReadyzResponseObject, error) {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	if err := s.d.Pool.Ping(ctx); err != nil {
-		s.d.Logger.WarnContext(ctx, "readiness: database unreachable", "err", err)
-		detail := "the database does not answer"
+	notReady := func(detail string) (apigen.GetReadyzResponseObject, error) {
 		return apigen.GetReadyz503ApplicationProblemPlusJSONResponse{ProblemApplicationProblemPlusJSONResponse: apigen.ProblemApplicationProblemPlusJSONResponse{
 			Type: "about:blank", Title: http.StatusText(http.StatusServiceUnavailable),
 			Status: http.StatusServiceUnavailable, Detail: &detail,
 		}}, nil
+	}
+	if s.d.Draining != nil && s.d.Draining() {
+		return notReady("the server is shutting down")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := s.d.Pool.Ping(ctx); err != nil {
+		s.d.Logger.WarnContext(ctx, "readiness: database unreachable", "err", err)
+		return notReady("the database does not answer")
 	}
 	return apigen.GetReadyz200JSONResponse{Status: "ok"}, nil
 }

@@ -52,6 +52,9 @@ type Deps struct {
 	// Mount, when set, adds routes that live outside the API (login, web
 	// pages) to the engine; it is called last in routes.
 	Mount func(r *gin.Engine)
+	// Draining, when set and reporting true, makes /readyz answer 503
+	// without asking the database: the process is shutting down.
+	Draining func() bool
 }
 
 // MaxBodyBytes bounds any request body; a roster CSV of 500,000 rows fits.

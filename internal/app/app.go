@@ -41,6 +41,9 @@ type Config struct {
 	// Dues configures payments and standing; the zero value means the
 	// default policy, no Stripe (payments not configured) and no workers.
 	Dues DuesConfig
+	// Draining, when set and reporting true, makes /readyz answer 503: the
+	// process is shutting down and should get no new requests.
+	Draining func() bool
 }
 
 // DuesConfig configures the dues service.
@@ -101,7 +104,8 @@ func New(ctx context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Logger) 
 	}
 	a.Handler, err = api.New(api.Deps{
 		Pool: pool, Members: a.Members, Voting: a.Voting, Dues: a.Dues, Auth: authn, Logger: log, Registry: reg, Gatherer: reg,
-		Mount: func(r *gin.Engine) { a.mount(r, site) },
+		Draining: cfg.Draining,
+		Mount:    func(r *gin.Engine) { a.mount(r, site) },
 	})
 	if err != nil {
 		return nil, err

@@ -26,10 +26,6 @@ const (
 // MaxEventsListed is the most events Events returns at once.
 const MaxEventsListed = 500
 
-// MaxEventAttempts is how many automatic attempts a failing event gets
-// before it waits for RetryEvent.
-const MaxEventAttempts = maxEventAttempts
-
 // Event is a stored Stripe webhook event without its payload.
 type Event struct {
 	// ID is Stripe's event id (evt_...); Type its type (invoice.paid, ...).
@@ -99,7 +95,7 @@ func (s *Service) StalePendingEvents(ctx context.Context, p *auth.Principal, age
 // event keeps its attempts and last error, so its history stays honest; an
 // event that had used up its automatic attempts is tried once more, and if
 // that attempt fails too it is left failed with no next attempt again
-// (DuesFailEvent schedules another only below maxEventAttempts). National
+// (DuesFailEvent schedules another only below MaxEventAttempts). National
 // ledger readers only (Forbidden otherwise); NotFound for an unknown event;
 // Conflict for an event that is not failed.
 func (s *Service) RetryEvent(ctx context.Context, p *auth.Principal, eventID string) error {

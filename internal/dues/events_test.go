@@ -180,7 +180,7 @@ func TestRetryEvent(t *testing.T) {
 	pool.QueryRow(ctx, `SELECT event_id FROM dues_events`).Scan(&id)
 	// The event has failed all but its last automatic attempt, which is due.
 	if _, err := pool.Exec(ctx, `UPDATE dues_events SET state = 'failed', attempts = $1 - 1, next_attempt_at = now(),
-		error = 'earlier'`, maxEventAttempts); err != nil {
+		error = 'earlier'`, MaxEventAttempts); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := s.ProcessDueEvents(ctx); n != 1 || err != nil {
@@ -195,7 +195,7 @@ func TestRetryEvent(t *testing.T) {
 		return evs[0]
 	}
 	ev := one()
-	if ev.ID != id || ev.Attempts != maxEventAttempts || ev.NextAttemptAt != nil || !strings.Contains(ev.Error, "no such charge") {
+	if ev.ID != id || ev.Attempts != MaxEventAttempts || ev.NextAttemptAt != nil || !strings.Contains(ev.Error, "no such charge") {
 		t.Fatalf("after its last attempt: %+v", ev)
 	}
 	if n, _ := s.ProcessDueEvents(ctx); n != 0 {
@@ -207,7 +207,7 @@ func TestRetryEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev = one()
-	if ev.NextAttemptAt == nil || ev.NextAttemptAt.After(time.Now()) || ev.Attempts != maxEventAttempts ||
+	if ev.NextAttemptAt == nil || ev.NextAttemptAt.After(time.Now()) || ev.Attempts != MaxEventAttempts ||
 		!strings.Contains(ev.Error, "no such charge") {
 		t.Fatalf("after a retry: %+v, want due now with its attempts and error kept", ev)
 	}
@@ -228,7 +228,7 @@ func TestRetryEvent(t *testing.T) {
 	if n, err := s.ProcessDueEvents(ctx); n != 1 || err != nil {
 		t.Fatalf("retried event: leased %d (%v)", n, err)
 	}
-	if ev = one(); ev.Attempts != maxEventAttempts+1 || ev.NextAttemptAt != nil {
+	if ev = one(); ev.Attempts != MaxEventAttempts+1 || ev.NextAttemptAt != nil {
 		t.Fatalf("after failing again: %+v, want no next attempt", ev)
 	}
 

@@ -75,9 +75,9 @@ const (
 	// eventLease is how long a job holds the events it leased; a job that
 	// dies leaves them to another after this.
 	eventLease = 5 * time.Minute
-	// maxEventAttempts is how often a failing event is tried before it is
-	// left failed for a person to look at.
-	maxEventAttempts = 20
+	// MaxEventAttempts is how many automatic attempts a failing event gets
+	// before it is left failed for a person to retry (RetryEvent).
+	MaxEventAttempts = 20
 	// stripeCalls is how many Stripe reads event processing makes at once
 	// in one process: at Stripe's usual latency, a few dozen a second,
 	// within its API rate limit (100 reads a second in live mode) for a few
@@ -263,11 +263,9 @@ func (s *Service) applyPrepared(ctx context.Context, preps []preparedEvent) (map
 	}
 	var rows []postgres.DuesApplyInvoicesPaidRow
 	err := s.inTx(ctx, func(tx pgx.Tx, q *postgres.Queries) error {
-		// The batch statement joins its input to tables that grow fast
-		// (ledger, payments, events): planned once for all (a generic
-		// plan) while they were small, it would scan them whole ever
-		// after, until statistics are refreshed. Plan it for each batch.
-		if _, err := tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
+		// The batch statement joins its input to the ledger, payments and
+		// events, which grow fast.
+		if err := postgres.CustomPlansInTx(ctx, tx); err != nil {
 			return err
 		}
 		for _, pe := range preps {
@@ -294,7 +292,7 @@ func (s *Service) applyPrepared(ctx context.Context, preps []preparedEvent) (map
 // fail records a failed attempt at the event and schedules the next.
 func (s *Service) fail(ctx context.Context, eventID string, err error) error {
 	_ = postgres.New(s.pool).DuesFailEvent(context.WithoutCancel(ctx), postgres.DuesFailEventParams{
-		EventID: eventID, Error: err.Error(), MaxAttempts: maxEventAttempts})
+		EventID: eventID, Error: err.Error(), MaxAttempts: MaxEventAttempts})
 	return fmt.Errorf("dues: process event %s: %w", eventID, err)
 }
 

@@ -172,10 +172,8 @@ func (s *Service) recomputeMany(ctx context.Context, q *postgres.Queries, member
 // put back).
 func (s *Service) drainOnce(ctx context.Context, limit int) (taken, recomputed int, err error) {
 	err = s.inTx(ctx, func(tx pgx.Tx, q *postgres.Queries) error {
-		// Planned for each batch, as applyPrepared's statement is: the
-		// facts' tables grow fast, and a generic plan made while they were
-		// small would scan them whole.
-		if _, err := tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
+		// The facts come from tables that grow fast.
+		if err := postgres.CustomPlansInTx(ctx, tx); err != nil {
 			return err
 		}
 		ids, err := q.DuesClaimStandingQueue(ctx, int32(limit))

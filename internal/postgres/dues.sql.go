@@ -174,31 +174,6 @@ func (q *Queries) DuesApplyInvoicesPaid(ctx context.Context, arg DuesApplyInvoic
 	return items, nil
 }
 
-const duesAttributeChargeLedger = `-- name: DuesAttributeChargeLedger :exec
-UPDATE dues_ledger SET member_id = $1, chapter_id = $2, invoice_id = $3
-WHERE charge_id = $4 AND (chapter_id IS DISTINCT FROM $2 OR invoice_id IS NULL)
-`
-
-type DuesAttributeChargeLedgerParams struct {
-	MemberID  uuid.NullUUID
-	ChapterID uuid.NullUUID
-	InvoiceID *string
-	ChargeID  *string
-}
-
-// Once a charge's payment is known, rows of that charge that arrived
-// earlier without an attribution (a refund before its payment) take the
-// payment's.
-func (q *Queries) DuesAttributeChargeLedger(ctx context.Context, arg DuesAttributeChargeLedgerParams) error {
-	_, err := q.db.Exec(ctx, duesAttributeChargeLedger,
-		arg.MemberID,
-		arg.ChapterID,
-		arg.InvoiceID,
-		arg.ChargeID,
-	)
-	return err
-}
-
 const duesChapterStandingOn = `-- name: DuesChapterStandingOn :many
 SELECT m.id, m.given_name, m.family_name, member_standing_on(m.id, $1)::text AS standing
 FROM members m WHERE m.chapter_id = $2 ORDER BY m.family_name, m.given_name, m.id
@@ -230,43 +205,6 @@ func (q *Queries) DuesChapterStandingOn(ctx context.Context, arg DuesChapterStan
 			&i.GivenName,
 			&i.FamilyName,
 			&i.Standing,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const duesChargeRefunds = `-- name: DuesChargeRefunds :many
-SELECT balance_transaction_id, source_id, (-amount)::bigint AS refunded, occurred_at FROM dues_ledger
-WHERE charge_id = $1 AND kind = 'refund' ORDER BY occurred_at, source_id
-`
-
-type DuesChargeRefundsRow struct {
-	BalanceTransactionID string
-	SourceID             string
-	Refunded             int64
-	OccurredAt           time.Time
-}
-
-func (q *Queries) DuesChargeRefunds(ctx context.Context, chargeID *string) ([]DuesChargeRefundsRow, error) {
-	rows, err := q.db.Query(ctx, duesChargeRefunds, chargeID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []DuesChargeRefundsRow{}
-	for rows.Next() {
-		var i DuesChargeRefundsRow
-		if err := rows.Scan(
-			&i.BalanceTransactionID,
-			&i.SourceID,
-			&i.Refunded,
-			&i.OccurredAt,
 		); err != nil {
 			return nil, err
 		}
@@ -318,24 +256,6 @@ func (q *Queries) DuesCountStalePending(ctx context.Context, ageSeconds int32) (
 	var count int64
 	err := row.Scan(&count)
 	return count, err
-}
-
-const duesCustomerMember = `-- name: DuesCustomerMember :one
-SELECT c.member_id, m.chapter_id FROM dues_customers c JOIN members m ON m.id = c.member_id
-WHERE c.customer_id = $1
-`
-
-type DuesCustomerMemberRow struct {
-	MemberID  uuid.UUID
-	ChapterID uuid.UUID
-}
-
-// The member a Stripe customer belongs to and their current chapter.
-func (q *Queries) DuesCustomerMember(ctx context.Context, customerID string) (DuesCustomerMemberRow, error) {
-	row := q.db.QueryRow(ctx, duesCustomerMember, customerID)
-	var i DuesCustomerMemberRow
-	err := row.Scan(&i.MemberID, &i.ChapterID)
-	return i, err
 }
 
 const duesDeletePayoutItems = `-- name: DuesDeletePayoutItems :exec
@@ -655,36 +575,6 @@ func (q *Queries) DuesInsertDeposit(ctx context.Context, arg DuesInsertDepositPa
 	return i, err
 }
 
-const duesInsertEvent = `-- name: DuesInsertEvent :execrows
-INSERT INTO dues_events (event_id, type, api_version, created, livemode, payload)
-VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (event_id) DO NOTHING
-`
-
-type DuesInsertEventParams struct {
-	EventID    string
-	Type       string
-	ApiVersion string
-	Created    time.Time
-	Livemode   bool
-	Payload    []byte
-}
-
-func (q *Queries) DuesInsertEvent(ctx context.Context, arg DuesInsertEventParams) (int64, error) {
-	result, err := q.db.Exec(ctx, duesInsertEvent,
-		arg.EventID,
-		arg.Type,
-		arg.ApiVersion,
-		arg.Created,
-		arg.Livemode,
-		arg.Payload,
-	)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
 const duesInsertEvents = `-- name: DuesInsertEvents :many
 INSERT INTO dues_events (event_id, type, api_version, created, livemode, payload)
 SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]),
@@ -775,45 +665,6 @@ func (q *Queries) DuesInsertLedger(ctx context.Context, arg DuesInsertLedgerPara
 	return result.RowsAffected(), nil
 }
 
-const duesInsertPayment = `-- name: DuesInsertPayment :execrows
-INSERT INTO dues_payments (invoice_id, member_id, chapter_id, charge_id, subscription_id, amount, currency, paid_at,
-    period_start, period_end)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-ON CONFLICT (invoice_id) DO NOTHING
-`
-
-type DuesInsertPaymentParams struct {
-	InvoiceID      string
-	MemberID       uuid.UUID
-	ChapterID      uuid.UUID
-	ChargeID       *string
-	SubscriptionID *string
-	Amount         int64
-	Currency       string
-	PaidAt         time.Time
-	PeriodStart    time.Time
-	PeriodEnd      time.Time
-}
-
-func (q *Queries) DuesInsertPayment(ctx context.Context, arg DuesInsertPaymentParams) (int64, error) {
-	result, err := q.db.Exec(ctx, duesInsertPayment,
-		arg.InvoiceID,
-		arg.MemberID,
-		arg.ChapterID,
-		arg.ChargeID,
-		arg.SubscriptionID,
-		arg.Amount,
-		arg.Currency,
-		arg.PaidAt,
-		arg.PeriodStart,
-		arg.PeriodEnd,
-	)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
 const duesInsertPayoutItem = `-- name: DuesInsertPayoutItem :exec
 INSERT INTO dues_payout_items (payout_id, balance_transaction_id, type, source_id, amount, fee, net, currency, created)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -889,27 +740,6 @@ func (q *Queries) DuesInsertPlan(ctx context.Context, arg DuesInsertPlanParams) 
 		&i.CreatedAt,
 	)
 	return i, err
-}
-
-const duesInsertStanding = `-- name: DuesInsertStanding :exec
-INSERT INTO member_standing_history (member_id, standing, effective_on, reason) VALUES ($1, $2, $3, $4)
-`
-
-type DuesInsertStandingParams struct {
-	MemberID    uuid.UUID
-	Standing    string
-	EffectiveOn time.Time
-	Reason      string
-}
-
-func (q *Queries) DuesInsertStanding(ctx context.Context, arg DuesInsertStandingParams) error {
-	_, err := q.db.Exec(ctx, duesInsertStanding,
-		arg.MemberID,
-		arg.Standing,
-		arg.EffectiveOn,
-		arg.Reason,
-	)
-	return err
 }
 
 const duesInsertStandingMany = `-- name: DuesInsertStandingMany :exec
@@ -1159,30 +989,6 @@ func (q *Queries) DuesListDeposits(ctx context.Context) ([]DuesDeposit, error) {
 			return nil, err
 		}
 		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const duesListEventIDs = `-- name: DuesListEventIDs :many
-SELECT event_id FROM dues_events ORDER BY received_at, event_id
-`
-
-func (q *Queries) DuesListEventIDs(ctx context.Context) ([]string, error) {
-	rows, err := q.db.Query(ctx, duesListEventIDs)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []string{}
-	for rows.Next() {
-		var event_id string
-		if err := rows.Scan(&event_id); err != nil {
-			return nil, err
-		}
-		items = append(items, event_id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -1459,40 +1265,6 @@ func (q *Queries) DuesMemberChapter(ctx context.Context, id uuid.UUID) (uuid.UUI
 	return chapter_id, err
 }
 
-const duesMemberDisputes = `-- name: DuesMemberDisputes :many
-SELECT d.dispute_id, d.charge_id, d.amount, d.currency, d.status, d.created, d.closed_at, d.event_created FROM dues_disputes d JOIN dues_payments p ON p.charge_id = d.charge_id
-WHERE p.member_id = $1 ORDER BY d.created, d.dispute_id
-`
-
-func (q *Queries) DuesMemberDisputes(ctx context.Context, memberID uuid.UUID) ([]DuesDispute, error) {
-	rows, err := q.db.Query(ctx, duesMemberDisputes, memberID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []DuesDispute{}
-	for rows.Next() {
-		var i DuesDispute
-		if err := rows.Scan(
-			&i.DisputeID,
-			&i.ChargeID,
-			&i.Amount,
-			&i.Currency,
-			&i.Status,
-			&i.Created,
-			&i.ClosedAt,
-			&i.EventCreated,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const duesMemberPayments = `-- name: DuesMemberPayments :many
 SELECT invoice_id, member_id, chapter_id, charge_id, subscription_id, amount, currency, paid_at, period_start, period_end FROM dues_payments WHERE member_id = $1 ORDER BY paid_at, invoice_id
 `
@@ -1517,44 +1289,6 @@ func (q *Queries) DuesMemberPayments(ctx context.Context, memberID uuid.UUID) ([
 			&i.PaidAt,
 			&i.PeriodStart,
 			&i.PeriodEnd,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const duesMemberRefunds = `-- name: DuesMemberRefunds :many
-SELECT l.charge_id, (-l.amount)::bigint AS refunded, l.occurred_at, l.source_id FROM dues_ledger l
-JOIN dues_payments p ON p.charge_id = l.charge_id
-WHERE p.member_id = $1 AND l.kind = 'refund' ORDER BY l.occurred_at, l.source_id
-`
-
-type DuesMemberRefundsRow struct {
-	ChargeID   *string
-	Refunded   int64
-	OccurredAt time.Time
-	SourceID   string
-}
-
-func (q *Queries) DuesMemberRefunds(ctx context.Context, memberID uuid.UUID) ([]DuesMemberRefundsRow, error) {
-	rows, err := q.db.Query(ctx, duesMemberRefunds, memberID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []DuesMemberRefundsRow{}
-	for rows.Next() {
-		var i DuesMemberRefundsRow
-		if err := rows.Scan(
-			&i.ChargeID,
-			&i.Refunded,
-			&i.OccurredAt,
-			&i.SourceID,
 		); err != nil {
 			return nil, err
 		}
@@ -2021,38 +1755,6 @@ func (q *Queries) DuesStandingHistoryAll(ctx context.Context, memberID uuid.UUID
 	return items, nil
 }
 
-const duesStandingInForce = `-- name: DuesStandingInForce :many
-SELECT id, member_id, standing, effective_on, reason, recorded_at, superseded_at FROM member_standing_history WHERE member_id = $1 AND superseded_at IS NULL ORDER BY effective_on
-`
-
-func (q *Queries) DuesStandingInForce(ctx context.Context, memberID uuid.UUID) ([]MemberStandingHistory, error) {
-	rows, err := q.db.Query(ctx, duesStandingInForce, memberID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []MemberStandingHistory{}
-	for rows.Next() {
-		var i MemberStandingHistory
-		if err := rows.Scan(
-			&i.ID,
-			&i.MemberID,
-			&i.Standing,
-			&i.EffectiveOn,
-			&i.Reason,
-			&i.RecordedAt,
-			&i.SupersededAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const duesStandingOn = `-- name: DuesStandingOn :one
 SELECT member_standing_on($1, $2)::text AS standing
 `
@@ -2068,17 +1770,6 @@ func (q *Queries) DuesStandingOn(ctx context.Context, arg DuesStandingOnParams) 
 	var standing string
 	err := row.Scan(&standing)
 	return standing, err
-}
-
-const duesStandingQueueLength = `-- name: DuesStandingQueueLength :one
-SELECT count(*)::bigint FROM dues_standing_queue
-`
-
-func (q *Queries) DuesStandingQueueLength(ctx context.Context) (int64, error) {
-	row := q.db.QueryRow(ctx, duesStandingQueueLength)
-	var column_1 int64
-	err := row.Scan(&column_1)
-	return column_1, err
 }
 
 const duesStandingSweepCandidates = `-- name: DuesStandingSweepCandidates :many
@@ -2128,21 +1819,6 @@ func (q *Queries) DuesStandingSweepCandidates(ctx context.Context, arg DuesStand
 		return nil, err
 	}
 	return items, nil
-}
-
-const duesSupersedeStanding = `-- name: DuesSupersedeStanding :exec
-UPDATE member_standing_history SET superseded_at = now()
-WHERE member_id = $1 AND effective_on >= $2 AND superseded_at IS NULL
-`
-
-type DuesSupersedeStandingParams struct {
-	MemberID    uuid.UUID
-	EffectiveOn time.Time
-}
-
-func (q *Queries) DuesSupersedeStanding(ctx context.Context, arg DuesSupersedeStandingParams) error {
-	_, err := q.db.Exec(ctx, duesSupersedeStanding, arg.MemberID, arg.EffectiveOn)
-	return err
 }
 
 const duesSupersedeStandingMany = `-- name: DuesSupersedeStandingMany :exec

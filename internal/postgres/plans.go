@@ -31,3 +31,14 @@ func (c customPlans) Query(ctx context.Context, sql string, args ...any) (pgx.Ro
 func (c customPlans) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 	return c.DBTX.QueryRow(ctx, sql, append([]any{pgx.QueryExecModeExec}, args...)...)
 }
+
+// CustomPlansInTx makes every statement for the rest of tx planned for the
+// values it is given, as CustomPlans does for single queries, while keeping
+// prepared statements and their types. Use it for batch statements that
+// join their input to tables that grow fast: a generic plan cached while
+// the tables were small would go on scanning them whole until statistics
+// are refreshed.
+func CustomPlansInTx(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_custom_plan")
+	return err
+}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/chapterhouse/chapterhouse/internal/postgres"
 	"github.com/chapterhouse/chapterhouse/internal/postgres/pgtest"
@@ -54,5 +55,43 @@ func TestCustomPlansRunsUnprepared(t *testing.T) {
 	}
 	if after := prepared(); after == before {
 		t.Fatal("the plain connection did not prepare the statement: the test cannot tell the modes apart")
+	}
+}
+
+// TestCustomPlansInTxLastsTheTransaction: inside the transaction every
+// statement is custom-planned; the connection goes back to the default
+// afterwards, so the pool's other users keep generic plans.
+func TestCustomPlansInTxLastsTheTransaction(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.New(t)
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	mode := func(q interface {
+		QueryRow(context.Context, string, ...any) pgx.Row
+	}) string {
+		var m string
+		if err := q.QueryRow(ctx, "SHOW plan_cache_mode").Scan(&m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := postgres.CustomPlansInTx(ctx, tx); err != nil {
+		t.Fatal(err)
+	}
+	if m := mode(tx); m != "force_custom_plan" {
+		t.Errorf("inside the transaction: %s", m)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if m := mode(conn); m != "auto" {
+		t.Errorf("after the transaction: %s, want auto", m)
 	}
 }

@@ -815,21 +815,6 @@ func (q *Queries) VotingInsertRollCallVote(ctx context.Context, arg VotingInsert
 	return err
 }
 
-const votingInsertSealedBallot = `-- name: VotingInsertSealedBallot :exec
-INSERT INTO voting_sealed_ballots (contest_id, lookup, ciphertext) VALUES ($1, $2, $3)
-`
-
-type VotingInsertSealedBallotParams struct {
-	ContestID  uuid.UUID
-	Lookup     []byte
-	Ciphertext []byte
-}
-
-func (q *Queries) VotingInsertSealedBallot(ctx context.Context, arg VotingInsertSealedBallotParams) error {
-	_, err := q.db.Exec(ctx, votingInsertSealedBallot, arg.ContestID, arg.Lookup, arg.Ciphertext)
-	return err
-}
-
 const votingInsertVoter = `-- name: VotingInsertVoter :exec
 INSERT INTO voting_voters (contest_id, member_id, voted_on) VALUES ($1, $2, $3)
 `

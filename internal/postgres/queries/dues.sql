@@ -11,11 +11,6 @@ SELECT * FROM dues_plans WHERE active OR sqlc.arg(include_inactive)::bool ORDER 
 -- name: DuesGetPlan :one
 SELECT * FROM dues_plans WHERE id = $1;
 
--- name: DuesInsertEvent :execrows
-INSERT INTO dues_events (event_id, type, api_version, created, livemode, payload)
-VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (event_id) DO NOTHING;
-
 -- name: DuesGetEvent :one
 SELECT * FROM dues_events WHERE event_id = $1;
 
@@ -27,9 +22,6 @@ UPDATE dues_events SET state = 'failed', error = sqlc.arg(error), attempts = att
     next_attempt_at = CASE WHEN attempts + 1 < sqlc.arg(max_attempts)::int
         THEN now() + least(make_interval(secs => power(2, attempts + 1)), interval '1 hour') END
 WHERE event_id = sqlc.arg(event_id) AND state NOT IN ('processed', 'ignored');
-
--- name: DuesListEventIDs :many
-SELECT event_id FROM dues_events ORDER BY received_at, event_id;
 
 -- name: DuesGetCustomerByMember :one
 SELECT * FROM dues_customers WHERE member_id = $1;
@@ -62,12 +54,6 @@ WHERE s.status <> 'canceled' AND (
 -- name: DuesListMemberSubscriptions :many
 SELECT * FROM dues_subscriptions WHERE member_id = $1 ORDER BY event_created DESC, subscription_id;
 
--- name: DuesInsertPayment :execrows
-INSERT INTO dues_payments (invoice_id, member_id, chapter_id, charge_id, subscription_id, amount, currency, paid_at,
-    period_start, period_end)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-ON CONFLICT (invoice_id) DO NOTHING;
-
 -- name: DuesMemberPayments :many
 SELECT * FROM dues_payments WHERE member_id = $1 ORDER BY paid_at, invoice_id;
 
@@ -83,31 +69,11 @@ ON CONFLICT (dispute_id) DO UPDATE SET
 WHERE d.status NOT IN ('won', 'lost') AND (excluded.event_created > d.event_created OR
     (excluded.event_created = d.event_created AND excluded.status IN ('won', 'lost')));
 
--- name: DuesMemberDisputes :many
-SELECT d.* FROM dues_disputes d JOIN dues_payments p ON p.charge_id = d.charge_id
-WHERE p.member_id = $1 ORDER BY d.created, d.dispute_id;
-
 -- name: DuesInsertLedger :execrows
 INSERT INTO dues_ledger (balance_transaction_id, kind, source_id, charge_id, invoice_id, member_id, chapter_id,
     amount, fee, net, currency, occurred_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT (balance_transaction_id) DO NOTHING;
-
--- name: DuesAttributeChargeLedger :exec
--- Once a charge's payment is known, rows of that charge that arrived
--- earlier without an attribution (a refund before its payment) take the
--- payment's.
-UPDATE dues_ledger SET member_id = sqlc.arg(member_id), chapter_id = sqlc.arg(chapter_id), invoice_id = sqlc.arg(invoice_id)
-WHERE charge_id = sqlc.arg(charge_id) AND (chapter_id IS DISTINCT FROM sqlc.arg(chapter_id) OR invoice_id IS NULL);
-
--- name: DuesChargeRefunds :many
-SELECT balance_transaction_id, source_id, (-amount)::bigint AS refunded, occurred_at FROM dues_ledger
-WHERE charge_id = $1 AND kind = 'refund' ORDER BY occurred_at, source_id;
-
--- name: DuesMemberRefunds :many
-SELECT l.charge_id, (-l.amount)::bigint AS refunded, l.occurred_at, l.source_id FROM dues_ledger l
-JOIN dues_payments p ON p.charge_id = l.charge_id
-WHERE p.member_id = $1 AND l.kind = 'refund' ORDER BY l.occurred_at, l.source_id;
 
 -- name: DuesLedgerAll :many
 SELECT * FROM dues_ledger ORDER BY balance_transaction_id;
@@ -132,18 +98,8 @@ UPDATE dues_waivers SET revoked_on = $2, revoked_by = $3 WHERE id = $1 AND revok
 -- name: DuesMemberWaivers :many
 SELECT * FROM dues_waivers WHERE member_id = $1 ORDER BY starts_on, id;
 
--- name: DuesStandingInForce :many
-SELECT * FROM member_standing_history WHERE member_id = $1 AND superseded_at IS NULL ORDER BY effective_on;
-
 -- name: DuesStandingHistoryAll :many
 SELECT * FROM member_standing_history WHERE member_id = $1 ORDER BY id;
-
--- name: DuesSupersedeStanding :exec
-UPDATE member_standing_history SET superseded_at = now()
-WHERE member_id = $1 AND effective_on >= $2 AND superseded_at IS NULL;
-
--- name: DuesInsertStanding :exec
-INSERT INTO member_standing_history (member_id, standing, effective_on, reason) VALUES ($1, $2, $3, $4);
 
 -- name: DuesStandingOn :one
 -- The standing of a member on a date: 'good' or 'lapsed'.
@@ -310,9 +266,6 @@ DELETE FROM dues_standing_queue WHERE member_id IN (
     SELECT q.member_id FROM dues_standing_queue q ORDER BY q.queued_at LIMIT sqlc.arg(lim) FOR UPDATE SKIP LOCKED)
 RETURNING member_id;
 
--- name: DuesStandingQueueLength :one
-SELECT count(*)::bigint FROM dues_standing_queue;
-
 -- name: DuesStandingFacts :many
 -- Everything the standing policy reads for a set of members, one row per
 -- member, in one round trip; the members are locked (those another
@@ -381,14 +334,8 @@ INSERT INTO member_standing_history (member_id, standing, effective_on, reason)
 SELECT unnest(sqlc.arg(member_ids)::uuid[]), unnest(sqlc.arg(standings)::text[]), unnest(sqlc.arg(effective_ons)::date[]),
     unnest(sqlc.arg(reasons)::text[]);
 
-
 -- name: DuesExistingMembers :many
 SELECT id FROM members WHERE id = ANY(sqlc.arg(member_ids)::uuid[]);
-
--- name: DuesCustomerMember :one
--- The member a Stripe customer belongs to and their current chapter.
-SELECT c.member_id, m.chapter_id FROM dues_customers c JOIN members m ON m.id = c.member_id
-WHERE c.customer_id = $1;
 
 -- name: DuesInsertEvents :many
 -- Stores a batch of verified events (the webhook group commit); events

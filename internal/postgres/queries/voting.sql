@@ -178,9 +178,6 @@ INSERT INTO voting_voters (contest_id, member_id, voted_on) VALUES ($1, $2, $3);
 -- name: VotingCountVoters :one
 SELECT count(*)::int FROM voting_voters WHERE contest_id = $1;
 
--- name: VotingInsertSealedBallot :exec
-INSERT INTO voting_sealed_ballots (contest_id, lookup, ciphertext) VALUES ($1, $2, $3);
-
 -- name: VotingReplaceSealedBallot :execrows
 UPDATE voting_sealed_ballots SET ciphertext = $3 WHERE contest_id = $1 AND lookup = $2;
 

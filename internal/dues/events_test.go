@@ -1,4 +1,4 @@
-package dues
+package dues_test
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/chapterhouse/chapterhouse/internal/auth"
+	"github.com/chapterhouse/chapterhouse/internal/dues"
+	"github.com/chapterhouse/chapterhouse/internal/dues/duestest"
 	"github.com/chapterhouse/chapterhouse/internal/errs"
 	"github.com/chapterhouse/chapterhouse/internal/postgres/pgtest"
 )
@@ -35,7 +37,7 @@ func storeEvent(t testing.TB, pool *pgxpool.Pool, id, state string, ago time.Dur
 	}
 }
 
-func ids(evs []Event) string {
+func ids(evs []dues.Event) string {
 	var out []string
 	for _, e := range evs {
 		out = append(out, e.ID)
@@ -62,7 +64,7 @@ func wantKind(t *testing.T, what string, err error, kind errs.Kind, field string
 // state or a limit out of range is Invalid naming its field.
 func TestEventsLists(t *testing.T) {
 	pool := pgtest.New(t)
-	s := newTestService(t, pool, newWorld(), "2026-03-15")
+	s := newTestService(t, pool, duestest.New(), "2026-03-15")
 	ctx := context.Background()
 	soon := 30 * time.Second
 	storeEvent(t, pool, "evt_failed_old", "failed", 3*time.Hour, 20, nil, "no such charge ch_1")
@@ -73,7 +75,7 @@ func TestEventsLists(t *testing.T) {
 	storeEvent(t, pool, "evt_processed", "processed", time.Minute, 0, nil, "")
 	storeEvent(t, pool, "evt_ignored", "ignored", time.Minute, 0, nil, "")
 
-	failed, err := s.Events(ctx, nationalTreasurer(), EventFailed, 10)
+	failed, err := s.Events(ctx, nationalTreasurer(), dues.EventFailed, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,10 +90,10 @@ func TestEventsLists(t *testing.T) {
 	if n := failed[0].NextAttemptAt; n == nil || n.Before(time.Now()) || failed[0].Attempts != 2 {
 		t.Errorf("event with attempts left: next %v, attempts %d", n, failed[0].Attempts)
 	}
-	if got, _ := s.Events(ctx, nationalTreasurer(), EventFailed, 2); ids(got) != "evt_failed_new,evt_failed_mid" {
+	if got, _ := s.Events(ctx, nationalTreasurer(), dues.EventFailed, 2); ids(got) != "evt_failed_new,evt_failed_mid" {
 		t.Errorf("limit 2: %s", ids(got))
 	}
-	pending, err := s.Events(ctx, nationalTreasurer(), EventPending, MaxEventsListed)
+	pending, err := s.Events(ctx, nationalTreasurer(), dues.EventPending, dues.MaxEventsListed)
 	if err != nil || ids(pending) != "evt_pending_fresh,evt_pending" {
 		t.Errorf("pending events %s (%v)", ids(pending), err)
 	}
@@ -100,7 +102,7 @@ func TestEventsLists(t *testing.T) {
 	}
 
 	// The payload is not part of an event at all.
-	if _, ok := reflect.TypeFor[Event]().FieldByName("Payload"); ok {
+	if _, ok := reflect.TypeFor[dues.Event]().FieldByName("Payload"); ok {
 		t.Error("Event has a Payload field")
 	}
 	b, _ := json.Marshal(append(failed, pending...))
@@ -113,7 +115,7 @@ func TestEventsLists(t *testing.T) {
 		limit int
 		field string
 	}{{"processed", 10, "state"}, {"ignored", 10, "state"}, {"", 10, "state"}, {"failed", 0, "limit"},
-		{"failed", -1, "limit"}, {"pending", MaxEventsListed + 1, "limit"}} {
+		{"failed", -1, "limit"}, {"pending", dues.MaxEventsListed + 1, "limit"}} {
 		_, err := s.Events(ctx, nationalTreasurer(), c.state, c.limit)
 		wantKind(t, c.state+" "+strconv.Itoa(c.limit), err, errs.Invalid, c.field)
 	}
@@ -124,7 +126,7 @@ func TestEventsLists(t *testing.T) {
 func TestEventsNationalOnly(t *testing.T) {
 	pool := pgtest.New(t)
 	seedOrg(t, pool, 2)
-	s := newTestService(t, pool, newWorld(), "2026-03-15")
+	s := newTestService(t, pool, duestest.New(), "2026-03-15")
 	ctx := context.Background()
 	storeEvent(t, pool, "evt_failed", "failed", time.Hour, 20, nil, "no such charge ch_1")
 	refused := map[string]*auth.Principal{
@@ -136,7 +138,7 @@ func TestEventsNationalOnly(t *testing.T) {
 		"nobody": nil,
 	}
 	for who, p := range refused {
-		_, err := s.Events(ctx, p, EventFailed, 10)
+		_, err := s.Events(ctx, p, dues.EventFailed, 10)
 		wantKind(t, who+" lists", err, errs.Forbidden, "")
 		_, err = s.StalePendingEvents(ctx, p, time.Minute)
 		wantKind(t, who+" counts", err, errs.Forbidden, "")
@@ -149,7 +151,7 @@ func TestEventsNationalOnly(t *testing.T) {
 	}
 	admin := &auth.Principal{MemberID: memberID(0), ChapterID: chapterA,
 		Grants: []auth.Grant{{Role: auth.RoleAdmin, ChapterID: nationalID, National: true}}}
-	if evs, err := s.Events(ctx, admin, EventFailed, 10); err != nil || len(evs) != 1 {
+	if evs, err := s.Events(ctx, admin, dues.EventFailed, 10); err != nil || len(evs) != 1 {
 		t.Errorf("national admin: %d events (%v)", len(evs), err)
 	}
 	if err := s.RetryEvent(ctx, admin, "evt_failed"); err != nil {
@@ -166,12 +168,12 @@ func TestEventsNationalOnly(t *testing.T) {
 func TestRetryEvent(t *testing.T) {
 	pool := pgtest.New(t)
 	seedOrg(t, pool, 1)
-	w := newWorld()
-	ch, bt := w.pay(customerOf(0), 2000, time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
-	delete(w.charges, ch)
+	w := duestest.New()
+	ch, _ := w.Pay(memberID(0), 2000, time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+	show := w.Hide(ch)
 	s := newTestService(t, pool, w, "2026-03-15")
 	ctx := context.Background()
-	for _, e := range w.events {
+	for _, e := range w.Events() {
 		if _, err := s.ReceiveWebhook(ctx, e, sign(e, testSecret)); err != nil {
 			t.Fatal(err)
 		}
@@ -180,38 +182,38 @@ func TestRetryEvent(t *testing.T) {
 	pool.QueryRow(ctx, `SELECT event_id FROM dues_events`).Scan(&id)
 	// The event has failed all but its last automatic attempt, which is due.
 	if _, err := pool.Exec(ctx, `UPDATE dues_events SET state = 'failed', attempts = $1 - 1, next_attempt_at = now(),
-		error = 'earlier'`, MaxEventAttempts); err != nil {
+		error = 'earlier'`, dues.MaxEventAttempts); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := s.ProcessDueEvents(ctx); n != 1 || err != nil {
 		t.Fatalf("last attempt: leased %d (%v)", n, err)
 	}
-	one := func() Event {
+	one := func() dues.Event {
 		t.Helper()
-		evs, err := s.Events(ctx, nationalTreasurer(), EventFailed, 10)
+		evs, err := s.Events(ctx, nationalTreasurer(), dues.EventFailed, 10)
 		if err != nil || len(evs) != 1 {
 			t.Fatalf("failed events: %d (%v)", len(evs), err)
 		}
 		return evs[0]
 	}
 	ev := one()
-	if ev.ID != id || ev.Attempts != MaxEventAttempts || ev.NextAttemptAt != nil || !strings.Contains(ev.Error, "no such charge") {
+	if ev.ID != id || ev.Attempts != dues.MaxEventAttempts || ev.NextAttemptAt != nil || !strings.Contains(ev.Error, "no such charge") {
 		t.Fatalf("after its last attempt: %+v", ev)
 	}
 	if n, _ := s.ProcessDueEvents(ctx); n != 0 {
 		t.Fatal("an event with no attempts left was tried again")
 	}
 
-	s.pump.started() // forget the pokes of the deliveries
+	s.PumpStarted() // forget the pokes of the deliveries
 	if err := s.RetryEvent(ctx, nationalTreasurer(), id); err != nil {
 		t.Fatal(err)
 	}
 	ev = one()
-	if ev.NextAttemptAt == nil || ev.NextAttemptAt.After(time.Now()) || ev.Attempts != MaxEventAttempts ||
+	if ev.NextAttemptAt == nil || ev.NextAttemptAt.After(time.Now()) || ev.Attempts != dues.MaxEventAttempts ||
 		!strings.Contains(ev.Error, "no such charge") {
 		t.Fatalf("after a retry: %+v, want due now with its attempts and error kept", ev)
 	}
-	if !s.pump.due(time.Now()) {
+	if !s.PumpDue(time.Now()) {
 		t.Error("the retry did not wake the pump")
 	}
 	var action, entity string
@@ -228,14 +230,12 @@ func TestRetryEvent(t *testing.T) {
 	if n, err := s.ProcessDueEvents(ctx); n != 1 || err != nil {
 		t.Fatalf("retried event: leased %d (%v)", n, err)
 	}
-	if ev = one(); ev.Attempts != MaxEventAttempts+1 || ev.NextAttemptAt != nil {
+	if ev = one(); ev.Attempts != dues.MaxEventAttempts+1 || ev.NextAttemptAt != nil {
 		t.Fatalf("after failing again: %+v, want no next attempt", ev)
 	}
 
 	// Fixed: the retry applies it.
-	w.mu.Lock()
-	w.charges[ch] = bt
-	w.mu.Unlock()
+	show()
 	if err := s.RetryEvent(ctx, nationalTreasurer(), id); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package dues
+package dues_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chapterhouse/chapterhouse/internal/dues/duestest"
 	"github.com/chapterhouse/chapterhouse/internal/postgres/pgtest"
 )
 
@@ -15,7 +16,7 @@ import (
 // once, pending, and reported new exactly once, and the pump knows.
 func TestIntakeGroupCommitConcurrent(t *testing.T) {
 	pool := pgtest.New(t)
-	s := newTestService(t, pool, newWorld(), "2026-03-15")
+	s := newTestService(t, pool, duestest.New(), "2026-03-15")
 	const events, workers = 150, 12
 	var bodies [][]byte
 	for i := 0; i < events; i++ {
@@ -67,44 +68,8 @@ func TestIntakeGroupCommitConcurrent(t *testing.T) {
 	if stored != events {
 		t.Errorf("stored %d pending events, want %d", stored, events)
 	}
-	if !s.pump.dirty {
+	if !s.PumpDirty() {
 		t.Error("new events did not poke the pump")
-	}
-}
-
-// TestIntakeIsolatesRefusedEvent: an event the database refuses (jsonb
-// cannot hold \u0000) fails alone; the rest of its batch is stored.
-func TestIntakeIsolatesRefusedEvent(t *testing.T) {
-	pool := pgtest.New(t)
-	s := newTestService(t, pool, newWorld(), "2026-03-15")
-	item := func(id, payload string) *intakeItem {
-		return &intakeItem{id: id, typ: "customer.created", apiVersion: "2023-10-16", created: time.Now().UTC(), payload: []byte(payload)}
-	}
-	b := &intakeBatch{lead: make(chan struct{}, 1), done: make(chan struct{}), items: []*intakeItem{
-		item("evt_a", `{"id":"evt_a"}`), item("evt_bad", `{"id":"evt_bad","x":"\u0000"}`), item("evt_c", `{"id":"evt_c"}`),
-		item("evt_a", `{"id":"evt_a"}`)}}
-	s.intake.running = 1
-	s.intake.commit(context.Background(), s, b)
-	select {
-	case <-b.done:
-	default:
-		t.Fatal("batch not done after commit")
-	}
-	if s.intake.running != 0 {
-		t.Error("committer still marked busy with an empty queue")
-	}
-	want := []struct {
-		fresh, err bool
-	}{{true, false}, {false, true}, {true, false}, {false, false}}
-	for i, it := range b.items {
-		if it.fresh != want[i].fresh || (it.err != nil) != want[i].err {
-			t.Errorf("item %d (%s): fresh %v err %v, want fresh %v err %v", i, it.id, it.fresh, it.err, want[i].fresh, want[i].err)
-		}
-	}
-	var n int
-	pool.QueryRow(context.Background(), `SELECT count(*) FROM dues_events`).Scan(&n)
-	if n != 2 {
-		t.Errorf("%d events stored, want 2", n)
 	}
 }
 
@@ -117,20 +82,20 @@ func TestProcessEventsInBatchesConverges(t *testing.T) {
 	pool := pgtest.New(t)
 	seedOrg(t, pool, 40)
 	s := newTestService(t, pool, w, "2026-03-15")
-	deliver(t, s, w.events)
+	duestest.Deliver(t, s, w.Events())
 	want := snapshot(t, s, pool)
 	for _, job := range []bool{false, true} {
 		t.Run(fmt.Sprintf("job=%v", job), func(t *testing.T) { batchedConverges(t, w, want, job) })
 	}
 }
 
-func batchedConverges(t *testing.T, w *world, want string, job bool) {
+func batchedConverges(t *testing.T, w *duestest.Stripe, want string, job bool) {
 	pool := pgtest.New(t)
 	seedOrg(t, pool, 40)
 	s := newTestService(t, pool, w, "2026-03-15")
 	ctx := context.Background()
 	var ids []string
-	for _, e := range shuffled(w.events, 7) {
+	for _, e := range shuffled(w.Events(), 7) {
 		if _, err := s.ReceiveWebhook(ctx, e, sign(e, testSecret)); err != nil {
 			t.Fatal(err)
 		}

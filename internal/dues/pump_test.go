@@ -1,72 +1,32 @@
-package dues
+package dues_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/chapterhouse/chapterhouse/internal/dues"
+	"github.com/chapterhouse/chapterhouse/internal/dues/duestest"
 	"github.com/chapterhouse/chapterhouse/internal/postgres"
 	"github.com/chapterhouse/chapterhouse/internal/postgres/pgtest"
 )
-
-// TestPumpCoalescesJobs: a poke enqueues one job; pokes while it has not
-// started ride on it; once it starts, the next poke enqueues another; a
-// job that does not start here within pumpPatience is followed by another
-// only if events came meanwhile.
-func TestPumpCoalescesJobs(t *testing.T) {
-	p := newPump()
-	t0 := time.Now()
-	if p.due(t0) {
-		t.Fatal("due with nothing committed")
-	}
-	p.poke()
-	if !p.due(t0) {
-		t.Fatal("not due after a poke")
-	}
-	p.poke()
-	p.poke()
-	if p.due(t0.Add(pumpPatience / 2)) {
-		t.Fatal("due again while the enqueued job has not started")
-	}
-	p.started()
-	if p.due(t0.Add(pumpPatience / 2)) {
-		t.Fatal("due after the job started with nothing committed since")
-	}
-	p.poke()
-	if !p.due(t0.Add(pumpPatience / 2)) {
-		t.Fatal("not due after a poke following the start")
-	}
-	// That job never starts here.
-	if p.due(t0.Add(2 * pumpPatience)) {
-		t.Fatal("due after patience with nothing committed since")
-	}
-	p.poke()
-	if p.due(t0.Add(pumpPatience)) {
-		t.Fatal("due before patience ran out")
-	}
-	if !p.due(t0.Add(pumpPatience/2 + pumpPatience + time.Millisecond)) {
-		t.Fatal("not due after patience ran out with events waiting")
-	}
-	p.failed()
-	if !p.due(t0.Add(3 * pumpPatience)) {
-		t.Fatal("not due after the enqueue failed")
-	}
-}
 
 // TestLeasesAreExclusive: two leases at once get disjoint events; leased
 // events are skipped until the lease lapses; applied events are never
 // leased again.
 func TestLeasesAreExclusive(t *testing.T) {
 	pool := pgtest.New(t)
-	w := newWorld()
+	w := duestest.New()
 	for i := 0; i < 10; i++ {
-		w.emit("customer.created", time.Date(2026, 1, 1, 0, i, 0, 0, time.UTC), map[string]any{"id": w.next("cus"), "object": "customer"})
+		w.Emit("customer.created", time.Date(2026, 1, 1, 0, i, 0, 0, time.UTC),
+			map[string]any{"id": fmt.Sprintf("cus_%d", i), "object": "customer"})
 	}
 	s := newTestService(t, pool, w, "2026-03-15")
 	ctx := context.Background()
-	for _, e := range w.events {
+	for _, e := range w.Events() {
 		if _, err := s.ReceiveWebhook(ctx, e, sign(e, testSecret)); err != nil {
 			t.Fatal(err)
 		}
@@ -122,14 +82,14 @@ func TestLeasesAreExclusive(t *testing.T) {
 func TestFailedEventIsRetriedLater(t *testing.T) {
 	pool := pgtest.New(t)
 	seedOrg(t, pool, 2)
-	w := newWorld()
+	w := duestest.New()
 	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-	ch, bt := w.pay(customerOf(0), 2000, at)
-	w.pay(customerOf(1), 2000, at)
-	delete(w.charges, ch)
+	ch, _ := w.Pay(memberID(0), 2000, at)
+	w.Pay(memberID(1), 2000, at)
+	show := w.Hide(ch)
 	s := newTestService(t, pool, w, "2026-03-15")
 	ctx := context.Background()
-	for _, e := range w.events {
+	for _, e := range w.Events() {
 		if _, err := s.ReceiveWebhook(ctx, e, sign(e, testSecret)); err != nil {
 			t.Fatal(err)
 		}
@@ -155,9 +115,7 @@ func TestFailedEventIsRetriedLater(t *testing.T) {
 	if n, _ := s.ProcessDueEvents(ctx); n != 0 {
 		t.Fatalf("the failed event was tried again %d time(s) before its next attempt", n)
 	}
-	w.mu.Lock()
-	w.charges[ch] = bt
-	w.mu.Unlock()
+	show()
 	if _, err := pool.Exec(ctx, `UPDATE dues_events SET next_attempt_at = now() WHERE state = 'failed'`); err != nil {
 		t.Fatal(err)
 	}
@@ -179,23 +137,22 @@ func TestFailedEventIsRetriedLater(t *testing.T) {
 func TestInvoiceWithoutItsChargeFailsAlone(t *testing.T) {
 	pool := pgtest.New(t)
 	seedOrg(t, pool, 2)
-	w := newWorld()
+	w := duestest.New()
 	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-	w.pay(customerOf(0), 2000, at)
+	w.Pay(memberID(0), 2000, at)
 	s := newTestService(t, pool, w, "2026-03-15")
 	ctx := context.Background()
-	deliver(t, s, w.events)
+	duestest.Deliver(t, s, w.Events())
 	var stored string
 	pool.QueryRow(ctx, `SELECT invoice_id FROM dues_payments`).Scan(&stored)
-	w.events = nil
-	w.pay(customerOf(1), 2500, at)
-	other := w.next("ch")
-	w.charges[other] = BalanceTxn{ID: w.next("txn"), Type: "charge", Category: "charge", Source: other, Amount: 2000,
-		Fee: 88, Net: 1912, Currency: "usd", Created: at}
-	bad := w.emit("invoice.paid", at, map[string]any{"id": stored, "object": "invoice", "customer": customerOf(0),
-		"charge": other, "amount_paid": 2000, "currency": "usd", "period_start": at.Unix(),
-		"period_end": at.AddDate(0, 1, 0).Unix(), "status_transitions": map[string]any{"paid_at": at.Unix()}})
-	for _, e := range w.events {
+	delivered := len(w.Events())
+	w.Pay(memberID(1), 2500, at)
+	other, _ := w.Charge(2000, at)
+	bad := w.Emit("invoice.paid", at, map[string]any{"id": stored, "object": "invoice",
+		"customer": duestest.CustomerID(memberID(0)), "charge": other, "amount_paid": 2000, "currency": "usd",
+		"period_start": at.Unix(), "period_end": at.AddDate(0, 1, 0).Unix(),
+		"status_transitions": map[string]any{"paid_at": at.Unix()}})
+	for _, e := range w.Events()[delivered:] {
 		if _, err := s.ReceiveWebhook(ctx, e, sign(e, testSecret)); err != nil {
 			t.Fatal(err)
 		}
@@ -224,12 +181,12 @@ func TestWorkersApplyDeliveries(t *testing.T) {
 	pool := pgtest.New(t)
 	seedOrg(t, pool, 40)
 	ref := newTestService(t, pool, w, "2026-03-15")
-	deliver(t, ref, w.events)
+	duestest.Deliver(t, ref, w.Events())
 	want := snapshot(t, ref, pool)
 
 	pool = pgtest.New(t)
 	seedOrg(t, pool, 40)
-	s, err := NewService(pool, fixedClock("2026-03-15"), Config{Policy: DefaultPolicy(), Stripe: w,
+	s, err := dues.NewService(pool, fixedClock("2026-03-15"), dues.Config{Policy: dues.DefaultPolicy(), Stripe: w,
 		WebhookSecret: testSecret, Workers: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -240,7 +197,7 @@ func TestWorkersApplyDeliveries(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Stop(context.Background())
-	events := shuffled(w.events, 11)
+	events := shuffled(w.Events(), 11)
 	var wg sync.WaitGroup
 	for g := 0; g < 4; g++ {
 		wg.Go(func() {

@@ -1,4 +1,4 @@
-package dues
+package dues_test
 
 import (
 	"context"
@@ -12,14 +12,18 @@ import (
 	"github.com/stripe/stripe-go/v76/webhook"
 
 	"github.com/chapterhouse/chapterhouse/internal/auth"
+	"github.com/chapterhouse/chapterhouse/internal/dues"
+	"github.com/chapterhouse/chapterhouse/internal/dues/duestest"
 	"github.com/chapterhouse/chapterhouse/internal/errs"
 	"github.com/chapterhouse/chapterhouse/internal/postgres"
 	"github.com/chapterhouse/chapterhouse/internal/postgres/pgtest"
 )
 
+// TestMain serves the internal tests (package dues) too: they share the
+// test binary.
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-const testSecret = "whsec_test_secret"
+const testSecret = duestest.Secret
 
 var (
 	nationalID = uuid.MustParse("00000000-0000-4000-8000-000000000001")
@@ -50,14 +54,10 @@ func seedOrg(t testing.TB, pool *pgxpool.Pool, n int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = pool.Exec(ctx, `INSERT INTO dues_customers (customer_id, member_id)
-		SELECT 'cus_' || substr(id::text, 25), id FROM members`)
-	if err != nil {
-		t.Fatal(err)
+	for i := range n {
+		duestest.AddCustomers(t, pool, memberID(i))
 	}
 }
-
-func customerOf(i int) string { return "cus_" + memberID(i).String()[24:] }
 
 func nationalTreasurer() *auth.Principal {
 	return &auth.Principal{MemberID: memberID(0), ChapterID: chapterA,
@@ -69,9 +69,10 @@ func fixedClock(day string) func() time.Time {
 	return func() time.Time { return t }
 }
 
-func newTestService(t testing.TB, pool *pgxpool.Pool, w Stripe, today string) *Service {
+func newTestService(t testing.TB, pool *pgxpool.Pool, w dues.Stripe, today string) *dues.Service {
 	t.Helper()
-	s, err := NewService(pool, fixedClock(today), Config{Policy: DefaultPolicy(), Stripe: w, WebhookSecret: testSecret})
+	s, err := dues.NewService(pool, fixedClock(today), dues.Config{Policy: dues.DefaultPolicy(), Stripe: w,
+		WebhookSecret: testSecret})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,42 +83,22 @@ func sign(payload []byte, secret string) string {
 	return webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: time.Now()}).Header
 }
 
-// deliver receives every event in order and processes each right after
-// it arrives (a duplicate is processed again, as a River retry would).
-func deliver(t testing.TB, s *Service, events [][]byte) {
-	t.Helper()
-	ctx := context.Background()
-	for _, e := range events {
-		if _, err := s.ReceiveWebhook(ctx, e, sign(e, testSecret)); err != nil {
-			t.Fatalf("receive: %v", err)
-		}
-		var id struct{ ID string }
-		mustJSON(e, &id)
-		if err := s.ProcessEvent(ctx, id.ID); err != nil {
-			t.Fatalf("process %s: %v", id.ID, err)
-		}
-	}
-	if _, err := s.SweepStanding(ctx); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // scenario is a month (January 2026) of dues for 40 members: monthly
 // payments of 5.00 to 60.00, renewals for some, a full refund of the only
 // payment of one member, a partial refund, a lost and a won dispute,
 // subscription events, an unknown event type, and two payouts, the second
 // 12.34 short of its transactions.
-func scenario() (*world, map[string]string) {
-	w := newWorld()
+func scenario() (*duestest.Stripe, map[string]string) {
+	w := duestest.New()
 	jan := func(day, hour int) time.Time { return time.Date(2026, 1, day, hour, 0, 0, 0, time.UTC) }
-	var first, second []BalanceTxn
+	var first, second []dues.BalanceTxn
 	charges := map[int]string{}
 	for i := 0; i < 40; i++ {
 		amount := int64(500 + (i%12)*500)
 		at := jan(1+i%20, 9)
-		w.subscription("customer.subscription.created", customerOf(i), "incomplete", at, amount)
-		w.subscription("customer.subscription.updated", customerOf(i), "active", at, amount)
-		ch, bt := w.pay(customerOf(i), amount, at)
+		w.Subscription("customer.subscription.created", memberID(i), "incomplete", at, amount)
+		w.Subscription("customer.subscription.updated", memberID(i), "active", at, amount)
+		ch, bt := w.Pay(memberID(i), amount, at)
 		charges[i] = ch
 		if i%2 == 0 {
 			first = append(first, bt)
@@ -126,26 +107,26 @@ func scenario() (*world, map[string]string) {
 		}
 	}
 	// Member 3: a refund that reverses the payment that kept them in good standing.
-	second = append(second, w.refund(customerOf(3), charges[3], 2000, jan(25, 10)))
+	second = append(second, w.Refund(memberID(3), charges[3], 2000, jan(25, 10)))
 	// Member 5: a partial refund (standing unchanged).
-	second = append(second, w.refund(customerOf(5), charges[5], 100, jan(26, 10)))
+	second = append(second, w.Refund(memberID(5), charges[5], 100, jan(26, 10)))
 	// Member 7: a lost dispute; member 9: a won one.
-	second = append(second, w.dispute(customerOf(7), charges[7], 4000, jan(21, 8), false)...)
-	second = append(second, w.dispute(customerOf(9), charges[9], 5000, jan(20, 8), true)...)
+	second = append(second, w.Dispute(memberID(7), charges[7], 4000, jan(21, 8), false)...)
+	second = append(second, w.Dispute(memberID(9), charges[9], 5000, jan(20, 8), true)...)
 	// Member 11: payment failed after the period, then the subscription ends.
-	w.emit("invoice.payment_failed", jan(30, 9), map[string]any{"id": "in_failed", "object": "invoice",
-		"customer": customerOf(11), "amount_paid": 0, "currency": "usd"})
-	w.subscription("customer.subscription.updated", customerOf(11), "past_due", jan(30, 9), 3000)
-	w.subscription("customer.subscription.deleted", customerOf(11), "canceled", jan(31, 9), 3000)
-	w.emit("customer.created", jan(2, 0), map[string]any{"id": "cus_other", "object": "customer"})
+	w.Emit("invoice.payment_failed", jan(30, 9), map[string]any{"id": "in_failed", "object": "invoice",
+		"customer": duestest.CustomerID(memberID(11)), "amount_paid": 0, "currency": "usd"})
+	w.Subscription("customer.subscription.updated", memberID(11), "past_due", jan(30, 9), 3000)
+	w.Subscription("customer.subscription.deleted", memberID(11), "canceled", jan(31, 9), 3000)
+	w.Emit("customer.created", jan(2, 0), map[string]any{"id": "cus_other", "object": "customer"})
 	payouts := map[string]string{}
-	payouts["ok"] = w.payout(first, jan(28, 0), 0)
-	payouts["short"] = w.payout(second, jan(31, 0), -1234)
+	payouts["ok"] = w.Payout(first, jan(28, 0), 0)
+	payouts["short"] = w.Payout(second, jan(31, 0), -1234)
 	return w, payouts
 }
 
 // snapshot renders everything replays must agree on.
-func snapshot(t testing.TB, s *Service, pool *pgxpool.Pool) string {
+func snapshot(t testing.TB, s *dues.Service, pool *pgxpool.Pool) string {
 	t.Helper()
 	ctx := context.Background()
 	var b strings.Builder
@@ -155,8 +136,8 @@ func snapshot(t testing.TB, s *Service, pool *pgxpool.Pool) string {
 		t.Fatal(err)
 	}
 	for _, l := range ledger {
-		fmt.Fprintf(&b, "L %s %s %s %v %v %v %d %d %d %s %s\n", l.BalanceTransactionID, l.Kind, l.SourceID, deref(l.ChargeID),
-			deref(l.InvoiceID), nullStr(l.ChapterID), l.Amount, l.Fee, l.Net, l.Currency, l.OccurredAt.UTC().Format(time.RFC3339))
+		fmt.Fprintf(&b, "L %s %s %s %v %v %v %d %d %d %s %s\n", l.BalanceTransactionID, l.Kind, l.SourceID, dues.Deref(l.ChargeID),
+			dues.Deref(l.InvoiceID), dues.NullStr(l.ChapterID), l.Amount, l.Fee, l.Net, l.Currency, l.OccurredAt.UTC().Format(time.RFC3339))
 	}
 	rows, err := pool.Query(ctx, `SELECT member_id, standing, effective_on, reason FROM member_standing_history
 		WHERE superseded_at IS NULL ORDER BY member_id, effective_on`)
@@ -203,14 +184,14 @@ func TestReplayInAnyOrderConverges(t *testing.T) {
 	w, payouts := scenario()
 	var first string
 	for i, seed := range []uint64{0, 1, 2, 3} {
-		events := w.events // seed 0: Stripe's own order, no duplicates
+		events := w.Events() // seed 0: Stripe's own order, no duplicates
 		if seed != 0 {
-			events = shuffled(w.events, seed)
+			events = shuffled(w.Events(), seed)
 		}
 		pool := pgtest.New(t)
 		seedOrg(t, pool, 40)
 		s := newTestService(t, pool, w, "2026-03-15")
-		deliver(t, s, events)
+		duestest.Deliver(t, s, events)
 		got := snapshot(t, s, pool)
 		if i == 0 {
 			first = got
@@ -224,7 +205,7 @@ func TestReplayInAnyOrderConverges(t *testing.T) {
 }
 
 // checkScenario checks the facts of the scenario itself on one replay.
-func checkScenario(t *testing.T, s *Service, pool *pgxpool.Pool, snap string, payouts map[string]string) {
+func checkScenario(t *testing.T, s *dues.Service, pool *pgxpool.Pool, snap string, payouts map[string]string) {
 	ctx := context.Background()
 	standing := func(i int, day string) string {
 		st, err := s.StandingOn(ctx, memberID(i), d(day))
@@ -234,21 +215,21 @@ func checkScenario(t *testing.T, s *Service, pool *pgxpool.Pool, snap string, pa
 		return st
 	}
 	// Member 0 paid on Jan 1 for a period to Feb 1: good through Mar 3, the last day of grace.
-	if standing(0, "2026-01-01") != Good || standing(0, "2026-03-03") != Good {
+	if standing(0, "2026-01-01") != dues.Good || standing(0, "2026-03-03") != dues.Good {
 		t.Error("member 0 should be in good standing through the last day of grace")
 	}
 	// Member 3's refund on Jan 25 ends their standing from that day, not before.
-	if standing(3, "2026-01-24") != Good || standing(3, "2026-01-25") != Lapsed {
+	if standing(3, "2026-01-24") != dues.Good || standing(3, "2026-01-25") != dues.Lapsed {
 		t.Errorf("member 3: refund should lapse them from 2026-01-25: %s / %s", standing(3, "2026-01-24"), standing(3, "2026-01-25"))
 	}
-	if standing(5, "2026-02-01") != Good {
+	if standing(5, "2026-02-01") != dues.Good {
 		t.Error("member 5: a partial refund must not end standing")
 	}
-	if standing(7, "2026-01-21") != Lapsed || standing(9, "2026-01-28") != Good || standing(9, "2026-01-22") != Lapsed {
+	if standing(7, "2026-01-21") != dues.Lapsed || standing(9, "2026-01-28") != dues.Good || standing(9, "2026-01-22") != dues.Lapsed {
 		t.Error("disputes: lost should lapse member 7, won should restore member 9 from the day it closed")
 	}
 	// Member 11's past_due and canceled subscription do not end standing by themselves.
-	if standing(11, "2026-02-01") != Good {
+	if standing(11, "2026-02-01") != dues.Good {
 		t.Error("member 11: past_due must not end standing")
 	}
 	var ev struct{ state string }
@@ -295,10 +276,10 @@ func diffLines(a, b string) string {
 
 func TestWebhookRefusesBadSignature(t *testing.T) {
 	pool := pgtest.New(t)
-	w := newWorld()
+	w := duestest.New()
 	s := newTestService(t, pool, w, "2026-03-15")
-	w.emit("invoice.paid", time.Now(), map[string]any{"id": "in_1", "object": "invoice"})
-	ev := w.events[0]
+	w.Emit("invoice.paid", time.Now(), map[string]any{"id": "in_1", "object": "invoice"})
+	ev := w.Events()[0]
 	for name, header := range map[string]string{
 		"wrong secret": sign(ev, "whsec_other"),
 		"no signature": "",
@@ -319,11 +300,11 @@ func TestWebhookRefusesBadSignature(t *testing.T) {
 		t.Errorf("refused webhooks stored %d rows", n)
 	}
 	// Without a secret, payments are not configured.
-	s2, _ := NewService(pool, time.Now, Config{Policy: DefaultPolicy()})
+	s2, _ := dues.NewService(pool, time.Now, dues.Config{Policy: dues.DefaultPolicy()})
 	if _, err := s2.ReceiveWebhook(context.Background(), ev, h); errs.KindOf(err) != errs.Conflict {
 		t.Errorf("unconfigured: %v", err)
 	}
-	if _, _, err := s2.Checkout(context.Background(), nationalTreasurer(), CheckoutInput{}); errs.KindOf(err) != errs.Conflict {
+	if _, _, err := s2.Checkout(context.Background(), nationalTreasurer(), dues.CheckoutInput{}); errs.KindOf(err) != errs.Conflict {
 		t.Errorf("unconfigured checkout: %v", err)
 	}
 }
@@ -335,22 +316,22 @@ func TestChapterMoveMidQuarter(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	seedOrg(t, pool, 2) // member 0 in A
-	w := newWorld()
+	w := duestest.New()
 	s := newTestService(t, pool, w, "2026-03-31")
-	ch1, _ := w.pay(customerOf(0), 3000, time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC))
-	deliver(t, s, w.events)
+	ch1, _ := w.Pay(memberID(0), 3000, time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC))
+	duestest.Deliver(t, s, w.Events())
 	if _, err := pool.Exec(ctx, `UPDATE members SET chapter_id = $1 WHERE id = $2`, chapterB, memberID(0)); err != nil {
 		t.Fatal(err)
 	}
-	w.events = nil
-	w.pay(customerOf(0), 3000, time.Date(2026, 2, 5, 9, 0, 0, 0, time.UTC))
-	w.refund(customerOf(0), ch1, 3000, time.Date(2026, 2, 10, 9, 0, 0, 0, time.UTC))
-	deliver(t, s, w.events)
+	delivered := len(w.Events())
+	w.Pay(memberID(0), 3000, time.Date(2026, 2, 5, 9, 0, 0, 0, time.UTC))
+	w.Refund(memberID(0), ch1, 3000, time.Date(2026, 2, 10, 9, 0, 0, 0, time.UTC))
+	duestest.Deliver(t, s, w.Events()[delivered:])
 	rep, err := s.Share(ctx, nationalTreasurer(), nil, 2026, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]ChapterShare{}
+	got := map[string]dues.ChapterShare{}
 	for _, c := range rep.Chapters {
 		got[c.Slug] = c
 	}
@@ -382,24 +363,25 @@ func TestWaiverExpiresInDailySweep(t *testing.T) {
 	seedOrg(t, pool, 2)
 	officer := &auth.Principal{MemberID: memberID(1), Grants: []auth.Grant{{Role: auth.RoleSecretary, ChapterID: chapterA}}}
 	s := newTestService(t, pool, nil, "2026-01-10")
-	if _, err := s.GrantWaiver(ctx, officer, memberID(0), WaiverInput{Reason: "hardship",
+	if _, err := s.GrantWaiver(ctx, officer, memberID(0), dues.WaiverInput{Reason: "hardship",
 		StartsOn: d("2026-01-10"), ExpiresOn: d("2026-02-01")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.GrantWaiver(ctx, officer, memberID(0), WaiverInput{}); errs.KindOf(err) != errs.Invalid {
+	if _, err := s.GrantWaiver(ctx, officer, memberID(0), dues.WaiverInput{}); errs.KindOf(err) != errs.Invalid {
 		t.Errorf("waiver without a reason: %v", err)
 	}
 	later := newTestService(t, pool, nil, "2026-02-01")
 	if _, err := later.SweepStanding(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for day, want := range map[string]string{"2026-01-05": Lapsed, "2026-01-10": Good, "2026-01-31": Good, "2026-02-01": Lapsed} {
+	for day, want := range map[string]string{"2026-01-05": dues.Lapsed, "2026-01-10": dues.Good, "2026-01-31": dues.Good,
+		"2026-02-01": dues.Lapsed} {
 		if got, _ := s.StandingOn(ctx, memberID(0), d(day)); got != want {
 			t.Errorf("standing on %s = %s, want %s", day, got, want)
 		}
 	}
 	// Default period: one year.
-	w, err := s.GrantWaiver(ctx, officer, memberID(0), WaiverInput{Reason: "again"})
+	w, err := s.GrantWaiver(ctx, officer, memberID(0), dues.WaiverInput{Reason: "again"})
 	if err != nil || !w.ExpiresOn.Equal(d("2026-01-10").AddDate(0, 0, 365)) {
 		t.Errorf("default waiver = %v..%v, %v", w.StartsOn, w.ExpiresOn, err)
 	}

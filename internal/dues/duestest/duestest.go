@@ -44,6 +44,7 @@ type Stripe struct {
 	charges map[string]dues.BalanceTxn
 	refunds map[string][]dues.BalanceTxn
 	payouts map[string][]dues.BalanceTxn
+	hidden  map[string]bool
 	events  [][]byte
 	seq     int
 	// checkouts and portals record the sessions asked for.
@@ -54,7 +55,7 @@ type Stripe struct {
 // New returns an empty fake account.
 func New() *Stripe {
 	return &Stripe{charges: map[string]dues.BalanceTxn{}, refunds: map[string][]dues.BalanceTxn{},
-		payouts: map[string][]dues.BalanceTxn{}}
+		payouts: map[string][]dues.BalanceTxn{}, hidden: map[string]bool{}}
 }
 
 // CustomerID is the Stripe customer id the fake gives a member.
@@ -95,13 +96,13 @@ func (w *Stripe) Portals() []string {
 	return append([]string(nil), w.portals...)
 }
 
-// ChargeBalanceTransaction implements dues.Stripe for charges made by Pay;
-// an unknown charge is an error.
+// ChargeBalanceTransaction implements dues.Stripe for charges made by Pay
+// or Charge; an unknown or hidden charge is an error.
 func (w *Stripe) ChargeBalanceTransaction(_ context.Context, id string) (dues.BalanceTxn, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	bt, ok := w.charges[id]
-	if !ok {
+	if !ok || w.hidden[id] {
 		return bt, fmt.Errorf("duestest: no such charge %s", id)
 	}
 	return bt, nil
@@ -141,14 +142,61 @@ func (w *Stripe) next(prefix string) string {
 	return fmt.Sprintf("%s_%06d", prefix, w.seq)
 }
 
-// emit records an event; the caller holds mu.
-func (w *Stripe) emit(typ string, at time.Time, obj map[string]any) {
-	b, err := json.Marshal(map[string]any{"id": w.next("evt"), "object": "event", "api_version": "2023-10-16",
+// emit records an event and returns its id; the caller holds mu.
+func (w *Stripe) emit(typ string, at time.Time, obj map[string]any) string {
+	id := w.next("evt")
+	b, err := json.Marshal(map[string]any{"id": id, "object": "event", "api_version": "2023-10-16",
 		"created": at.Unix(), "type": typ, "livemode": false, "pending_webhooks": 1, "data": map[string]any{"object": obj}})
 	if err != nil {
 		panic(err) // maps of strings and numbers always marshal
 	}
 	w.events = append(w.events, b)
+	return id
+}
+
+// Emit records an event of type typ created at time at about obj (its
+// data.object, as Stripe sends it at API version 2023-10-16) and returns
+// the event's id: for events the other builders do not make, such as a
+// type the service ignores or an object it cannot attribute.
+func (w *Stripe) Emit(typ string, at time.Time, obj map[string]any) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.emit(typ, at, obj)
+}
+
+// charge records charge ch of amount at time at with its balance
+// transaction (fee 2.9 % + 30) and returns it; the caller holds mu.
+func (w *Stripe) charge(ch string, amount int64, at time.Time) dues.BalanceTxn {
+	fee := amount*29/1000 + 30
+	bt := dues.BalanceTxn{ID: w.next("txn"), Type: "charge", Category: "charge", Source: ch, Amount: amount, Fee: fee,
+		Net: amount - fee, Currency: "usd", Created: at}
+	w.charges[ch] = bt
+	return bt
+}
+
+// Charge makes a charge of amount (minor units, usd) at time at, with its
+// balance transaction as Pay makes them, but no invoice and no event: a
+// charge Stripe knows that no event names. It returns the charge id and
+// its balance transaction.
+func (w *Stripe) Charge(amount int64, at time.Time) (string, dues.BalanceTxn) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ch := w.next("ch")
+	return ch, w.charge(ch, amount, at)
+}
+
+// Hide makes ChargeBalanceTransaction fail for charge as for a charge
+// Stripe does not know (yet), so that events paying it fail to process,
+// until the returned show is called.
+func (w *Stripe) Hide(charge string) (show func()) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.hidden[charge] = true
+	return func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		delete(w.hidden, charge)
+	}
 }
 
 // Pay makes a paid monthly invoice of amount (minor units, usd) for the
@@ -160,10 +208,7 @@ func (w *Stripe) Pay(member uuid.UUID, amount int64, at time.Time) (string, dues
 	defer w.mu.Unlock()
 	customer := CustomerID(member)
 	ch, in, sub := w.next("ch"), w.next("in"), "sub_"+customer[4:]
-	fee := amount*29/1000 + 30
-	bt := dues.BalanceTxn{ID: w.next("txn"), Type: "charge", Category: "charge", Source: ch, Amount: amount, Fee: fee,
-		Net: amount - fee, Currency: "usd", Created: at}
-	w.charges[ch] = bt
+	bt := w.charge(ch, amount, at)
 	end := at.AddDate(0, 1, 0)
 	w.emit("invoice.paid", at, map[string]any{"id": in, "object": "invoice", "customer": customer, "charge": ch,
 		"subscription": sub, "amount_paid": amount, "currency": "usd", "period_start": at.Unix(), "period_end": end.Unix(),
@@ -171,6 +216,21 @@ func (w *Stripe) Pay(member uuid.UUID, amount int64, at time.Time) (string, dues
 		"lines": map[string]any{"object": "list", "data": []any{map[string]any{"id": w.next("il"), "object": "line_item",
 			"period": map[string]any{"start": at.Unix(), "end": end.Unix()}}}}})
 	return ch, bt
+}
+
+// Subscription emits an event of type typ (customer.subscription.created,
+// .updated or .deleted) created at time at about the member's subscription
+// (the one Pay's invoices name) in status, at amount (minor units, usd) a
+// month, its current period ending a month after at.
+func (w *Stripe) Subscription(typ string, member uuid.UUID, status string, at time.Time, amount int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	customer := CustomerID(member)
+	w.emit(typ, at, map[string]any{"id": "sub_" + customer[4:], "object": "subscription", "customer": customer,
+		"status": status, "current_period_end": at.AddDate(0, 1, 0).Unix(), "cancel_at_period_end": false, "currency": "usd",
+		"items": map[string]any{"object": "list", "data": []any{map[string]any{"id": "si_" + customer[4:],
+			"object": "subscription_item", "quantity": 1, "price": map[string]any{"id": "price_x", "object": "price",
+				"unit_amount": amount, "recurring": map[string]any{"interval": "month"}}}}}})
 }
 
 // Refund refunds amount of a charge made by Pay at time at and emits

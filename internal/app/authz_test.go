@@ -54,6 +54,19 @@ func newWorld(t *testing.T) *world {
 	return w
 }
 
+// grant makes a member treasurer of a chapter from today, as the admin, and
+// returns the assignment's id.
+func grant(t *testing.T, w *world, chapter, member string) string {
+	t.Helper()
+	resp, body := w.env.Do(t, w.tokens["admin"], "POST", "/api/v1/chapters/"+chapter+"/roles",
+		strings.NewReader(`{"member_id":"`+member+`","role":"treasurer"}`), "application/json")
+	var a struct{ ID string }
+	if resp.StatusCode != 201 || json.Unmarshal(body, &a) != nil {
+		t.Fatalf("grant: %d %s", resp.StatusCode, body)
+	}
+	return a.ID
+}
+
 func getJSON(t *testing.T, env *apptest.Env, token, path string, v any) {
 	t.Helper()
 	resp, body := env.Do(t, token, "GET", path, nil, "")
@@ -65,7 +78,7 @@ func getJSON(t *testing.T, env *apptest.Env, token, path string, v any) {
 	}
 }
 
-// TestAuthorizationMatrix checks every chapter and roster endpoint for five
+// TestAuthorizationMatrix checks every chapter, roster and role endpoint for five
 // callers: nobody, a plain Riverside member, a Riverside officer with the
 // roster permission, a Northfield officer, and a national admin.
 func TestAuthorizationMatrix(t *testing.T) {
@@ -127,6 +140,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 			return "email,given_name,joined_on\n" + unique() + "@example.net,Imported,2023-05-06\n"
 		}, "text/csv", roster(200)},
 		{"export roster", "GET", fixed("/api/v1/chapters/" + riverside + "/members/export"), nil, "", roster(200)},
+		{"list roles", "GET", fixed("/api/v1/chapters/" + riverside + "/roles?include_ended=true"), nil, "", all200},
+		{"grant role", "POST", fixed("/api/v1/chapters/" + riverside + "/roles"),
+			func() string { return `{"member_id":"` + target() + `","role":"treasurer"}` }, "application/json", adminOnly(201)},
+		{"end role", "POST", func() string { return "/api/v1/roles/" + grant(t, w, riverside, target()) + "/end" },
+			fixed(`{"ends_on":"2099-01-01"}`), "application/json", adminOnly(200)},
+		{"remove role", "DELETE", func() string { return "/api/v1/roles/" + grant(t, w, riverside, target()) }, nil, "", adminOnly(204)},
 	}
 	for _, c := range calls {
 		for _, actor := range actors {

@@ -49,20 +49,25 @@ const (
 	// committee's business, not the permission's. National elections need
 	// a national admin (see voting).
 	ElectionsManage Permission = "elections.manage"
+	// RolesManage: grant and end role assignments in the chapter. Only
+	// admin carries it, so a chapter admin manages that chapter's roles and
+	// a national admin every chapter's and the national body's.
+	RolesManage Permission = "roles.manage"
 )
 
 // Permissions returns every permission, in a fixed order. The slice is new on
 // each call.
 func Permissions() []Permission {
-	return []Permission{RosterRead, RosterWrite, RosterExport, ChaptersManage, LedgerRead, ElectionsManage}
+	return []Permission{RosterRead, RosterWrite, RosterExport, ChaptersManage, LedgerRead, ElectionsManage, RolesManage}
 }
 
 // Grants reports whether role r carries permission p at all, before scope is
-// considered: admin carries every permission; chair, secretary and
-// membership_officer carry roster read, write and export, and chair and
-// secretary also elections manage; treasurer carries roster read and ledger
-// read. An unknown role carries nothing. ChaptersManage
-// additionally needs the admin grant to be national; see Principal.Can.
+// considered: admin carries every permission (and alone carries
+// ChaptersManage and RolesManage); chair, secretary and membership_officer
+// carry roster read, write and export, and chair and secretary also
+// elections manage; treasurer carries roster read and ledger read. An
+// unknown role carries nothing. ChaptersManage additionally needs the admin
+// grant to be national; see Principal.Can.
 func (r Role) Grants(p Permission) bool {
 	switch r {
 	case RoleAdmin:

@@ -16,7 +16,7 @@ import (
 // rolePerms is the mapping the design states, written out independently of
 // Role.Grants so that the table test can fail.
 var rolePerms = map[Role][]Permission{
-	RoleAdmin:             {RosterRead, RosterWrite, RosterExport, ChaptersManage, LedgerRead, ElectionsManage},
+	RoleAdmin:             {RosterRead, RosterWrite, RosterExport, ChaptersManage, LedgerRead, ElectionsManage, RolesManage},
 	RoleChair:             {RosterRead, RosterWrite, RosterExport, ElectionsManage},
 	RoleSecretary:         {RosterRead, RosterWrite, RosterExport, ElectionsManage},
 	RoleMembershipOfficer: {RosterRead, RosterWrite, RosterExport},

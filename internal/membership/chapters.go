@@ -60,7 +60,7 @@ func (s *Service) CreateChapter(ctx context.Context, p *auth.Principal, in Chapt
 	if in.Name == "" {
 		return Chapter{}, errs.Field("/name", "must not be blank")
 	}
-	chartered := s.today()
+	chartered := s.Today()
 	if in.CharteredOn != nil {
 		chartered = *in.CharteredOn
 	}
@@ -131,7 +131,7 @@ func (s *Service) DissolveChapter(ctx context.Context, p *auth.Principal, id uui
 	if !p.Can(auth.ChaptersManage, id) {
 		return Chapter{}, errs.Forbiddenf("only a national admin may dissolve chapters")
 	}
-	date := s.today()
+	date := s.Today()
 	if on != nil {
 		date = *on
 	}

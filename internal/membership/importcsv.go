@@ -170,7 +170,7 @@ func (s *Service) parseRoster(r io.Reader, p *auth.Principal, chapterID uuid.UUI
 	for name := range col {
 		explicit[name] = true
 	}
-	today := s.today()
+	today := s.Today()
 	seenEmail := map[string]int{}
 	seenExt := map[string]int{}
 	var rows []importRow
@@ -332,7 +332,7 @@ func (s *Service) planImport(ctx context.Context, q *postgres.Queries, p *auth.P
 	if err != nil {
 		return importPlan{}, nil, err
 	}
-	today := s.today()
+	today := s.Today()
 	for _, r := range rows {
 		var m *Member
 		if r.in.ExternalID != nil {

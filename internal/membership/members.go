@@ -99,7 +99,7 @@ func (s *Service) MeWithStanding(ctx context.Context, p *auth.Principal) (Member
 	if p == nil {
 		return MemberWithStanding{}, errs.E(errs.Unauthenticated, "sign in first")
 	}
-	r, err := postgres.New(s.pool).GetMemberWithStanding(ctx, postgres.GetMemberWithStandingParams{ID: p.MemberID, OnDate: s.today()})
+	r, err := postgres.New(s.pool).GetMemberWithStanding(ctx, postgres.GetMemberWithStandingParams{ID: p.MemberID, OnDate: s.Today()})
 	if err != nil {
 		return MemberWithStanding{}, notFound(err, "member")
 	}
@@ -109,7 +109,7 @@ func (s *Service) MeWithStanding(ctx context.Context, p *auth.Principal) (Member
 // GetMemberWithStanding is GetMember with the member's dues standing
 // today, under the same rule and with the same errors.
 func (s *Service) GetMemberWithStanding(ctx context.Context, p *auth.Principal, id uuid.UUID) (MemberWithStanding, error) {
-	r, err := postgres.New(s.pool).GetMemberWithStanding(ctx, postgres.GetMemberWithStandingParams{ID: id, OnDate: s.today()})
+	r, err := postgres.New(s.pool).GetMemberWithStanding(ctx, postgres.GetMemberWithStandingParams{ID: id, OnDate: s.Today()})
 	if err != nil {
 		return MemberWithStanding{}, notFound(err, "member")
 	}
@@ -159,7 +159,7 @@ func (s *Service) CreateMember(ctx context.Context, p *auth.Principal, chapterID
 	if !p.Can(auth.RosterWrite, chapterID) {
 		return Member{}, errs.Forbiddenf("you may not add members to this chapter")
 	}
-	if err := in.normalize(s.today()); err != nil {
+	if err := in.normalize(s.Today()); err != nil {
 		return Member{}, err
 	}
 	var out Member
@@ -242,7 +242,7 @@ func (s *Service) UpdateMember(ctx context.Context, p *auth.Principal, id uuid.U
 			chapter = *patch.ChapterID
 			changed = append(changed, "chapter_id")
 		}
-		if err := in.normalize(s.today()); err != nil {
+		if err := in.normalize(s.Today()); err != nil {
 			return err
 		}
 		if len(changed) == 0 {
@@ -282,7 +282,7 @@ func (s *Service) DeactivateMember(ctx context.Context, p *auth.Principal, id uu
 	if err != nil {
 		return Member{}, err
 	}
-	date := s.today()
+	date := s.Today()
 	if on != nil {
 		date = *on
 	}

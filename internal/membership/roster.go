@@ -166,7 +166,7 @@ func (s *Service) ListMembers(ctx context.Context, p *auth.Principal, chapterID 
 	for i, m := range page.Members {
 		ids[i] = m.ID
 	}
-	st, err := postgres.New(s.pool).MembersStandingOn(ctx, postgres.MembersStandingOnParams{Ids: ids, OnDate: s.today()})
+	st, err := postgres.New(s.pool).MembersStandingOn(ctx, postgres.MembersStandingOnParams{Ids: ids, OnDate: s.Today()})
 	if err != nil {
 		return RosterPage{}, err
 	}

@@ -32,7 +32,9 @@ func NewService(pool *pgxpool.Pool, now func() time.Time) *Service {
 	return &Service{pool: pool, now: now}
 }
 
-func (s *Service) today() time.Time {
+// Today is the service's current date in UTC, the day against which terms,
+// join dates and status changes are judged.
+func (s *Service) Today() time.Time {
 	y, m, d := s.now().UTC().Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
@@ -69,6 +71,8 @@ var constraintFields = map[string]struct {
 	"members_email_check": {"/email", "must be a lower-case email address", errs.Invalid},
 	"chapters_slug_check": {"/slug", "must be lower-case letters, digits and dashes", errs.Invalid},
 	"chapters_check1":     {"/dissolved_on", "must not be before the chapter was chartered", errs.Invalid},
+	"role_assignments_no_overlap": {"/starts_on", "the member holds this role here in another term that overlaps this one",
+		errs.Conflict},
 }
 
 // classify maps a PostgreSQL constraint violation to a client error naming

@@ -147,6 +147,30 @@ func (q *Queries) GetMember(ctx context.Context, id uuid.UUID) (Member, error) {
 	return i, err
 }
 
+const getMemberByEmail = `-- name: GetMemberByEmail :one
+SELECT id, chapter_id, given_name, family_name, email, phone, postal_address, joined_on, status, external_id, created_at, updated_at FROM members WHERE email = $1
+`
+
+func (q *Queries) GetMemberByEmail(ctx context.Context, email string) (Member, error) {
+	row := q.db.QueryRow(ctx, getMemberByEmail, email)
+	var i Member
+	err := row.Scan(
+		&i.ID,
+		&i.ChapterID,
+		&i.GivenName,
+		&i.FamilyName,
+		&i.Email,
+		&i.Phone,
+		&i.PostalAddress,
+		&i.JoinedOn,
+		&i.Status,
+		&i.ExternalID,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const getMemberForUpdate = `-- name: GetMemberForUpdate :one
 SELECT id, chapter_id, given_name, family_name, email, phone, postal_address, joined_on, status, external_id, created_at, updated_at FROM members WHERE id = $1 FOR UPDATE
 `

@@ -23,6 +23,87 @@ func (q *Queries) CountMembers(ctx context.Context) (int64, error) {
 	return count, err
 }
 
+const deleteRoleAssignment = `-- name: DeleteRoleAssignment :exec
+DELETE FROM role_assignments WHERE id = $1
+`
+
+func (q *Queries) DeleteRoleAssignment(ctx context.Context, id uuid.UUID) error {
+	_, err := q.db.Exec(ctx, deleteRoleAssignment, id)
+	return err
+}
+
+const endRoleAssignment = `-- name: EndRoleAssignment :one
+UPDATE role_assignments SET ends_on = $1 WHERE id = $2
+RETURNING id, member_id, chapter_id, role, starts_on, ends_on, created_at
+`
+
+type EndRoleAssignmentParams struct {
+	EndsOn *time.Time
+	ID     uuid.UUID
+}
+
+func (q *Queries) EndRoleAssignment(ctx context.Context, arg EndRoleAssignmentParams) (RoleAssignment, error) {
+	row := q.db.QueryRow(ctx, endRoleAssignment, arg.EndsOn, arg.ID)
+	var i RoleAssignment
+	err := row.Scan(
+		&i.ID,
+		&i.MemberID,
+		&i.ChapterID,
+		&i.Role,
+		&i.StartsOn,
+		&i.EndsOn,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const firstDayWithoutNationalAdmin = `-- name: FirstDayWithoutNationalAdmin :one
+WITH covered AS (
+    SELECT coalesce(range_agg(daterange(r.starts_on, r.ends_on)), '{}'::datemultirange) AS days
+    FROM role_assignments r
+    JOIN chapters c ON c.id = r.chapter_id AND c.kind = 'national'
+    WHERE r.role = 'admin' AND r.id <> $2
+)
+SELECT lower(gap)::date AS first_day
+FROM covered, unnest(datemultirange(daterange($1::date, NULL)) - covered.days) AS gap
+ORDER BY 1
+LIMIT 1
+`
+
+type FirstDayWithoutNationalAdminParams struct {
+	Day      time.Time
+	ExceptID uuid.UUID
+}
+
+// The first day on or after @day on which no national admin assignment
+// other than @except_id is in force; no row when together they cover every
+// day from @day on.
+func (q *Queries) FirstDayWithoutNationalAdmin(ctx context.Context, arg FirstDayWithoutNationalAdminParams) (time.Time, error) {
+	row := q.db.QueryRow(ctx, firstDayWithoutNationalAdmin, arg.Day, arg.ExceptID)
+	var first_day time.Time
+	err := row.Scan(&first_day)
+	return first_day, err
+}
+
+const getRoleAssignmentForUpdate = `-- name: GetRoleAssignmentForUpdate :one
+SELECT id, member_id, chapter_id, role, starts_on, ends_on, created_at FROM role_assignments WHERE id = $1 FOR UPDATE
+`
+
+func (q *Queries) GetRoleAssignmentForUpdate(ctx context.Context, id uuid.UUID) (RoleAssignment, error) {
+	row := q.db.QueryRow(ctx, getRoleAssignmentForUpdate, id)
+	var i RoleAssignment
+	err := row.Scan(
+		&i.ID,
+		&i.MemberID,
+		&i.ChapterID,
+		&i.Role,
+		&i.StartsOn,
+		&i.EndsOn,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
 const insertRoleAssignment = `-- name: InsertRoleAssignment :one
 INSERT INTO role_assignments (member_id, chapter_id, role, starts_on, ends_on)
 VALUES ($1, $2, $3, $4, $5)
@@ -56,4 +137,76 @@ func (q *Queries) InsertRoleAssignment(ctx context.Context, arg InsertRoleAssign
 		&i.CreatedAt,
 	)
 	return i, err
+}
+
+const listChapterRoles = `-- name: ListChapterRoles :many
+SELECT r.id, r.member_id, r.chapter_id, r.role, r.starts_on, r.ends_on, r.created_at,
+       m.given_name, m.family_name
+FROM role_assignments r
+JOIN members m ON m.id = r.member_id
+WHERE r.chapter_id = $1
+  AND ($2::boolean OR r.ends_on IS NULL OR r.ends_on > $3::date)
+ORDER BY (r.ends_on IS NOT NULL AND r.ends_on <= $3::date), r.role, r.starts_on, r.ends_on DESC, r.id
+`
+
+type ListChapterRolesParams struct {
+	ChapterID    uuid.UUID
+	IncludeEnded bool
+	Today        time.Time
+}
+
+type ListChapterRolesRow struct {
+	ID         uuid.UUID
+	MemberID   uuid.UUID
+	ChapterID  uuid.UUID
+	Role       string
+	StartsOn   time.Time
+	EndsOn     *time.Time
+	CreatedAt  time.Time
+	GivenName  string
+	FamilyName string
+}
+
+// A chapter's role assignments with the holders' names: those in force on
+// or after @today (current and scheduled) first, by role and start, then,
+// when @include_ended, those that ended by @today, latest ended first.
+func (q *Queries) ListChapterRoles(ctx context.Context, arg ListChapterRolesParams) ([]ListChapterRolesRow, error) {
+	rows, err := q.db.Query(ctx, listChapterRoles, arg.ChapterID, arg.IncludeEnded, arg.Today)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListChapterRolesRow{}
+	for rows.Next() {
+		var i ListChapterRolesRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.MemberID,
+			&i.ChapterID,
+			&i.Role,
+			&i.StartsOn,
+			&i.EndsOn,
+			&i.CreatedAt,
+			&i.GivenName,
+			&i.FamilyName,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const lockNationalAdmins = `-- name: LockNationalAdmins :exec
+SELECT pg_advisory_xact_lock(7305812240115)
+`
+
+// Serializes changes to the national admins, so two admins ending their
+// roles at once cannot both find the other still covering every day.
+func (q *Queries) LockNationalAdmins(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, lockNationalAdmins)
+	return err
 }

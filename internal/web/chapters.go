@@ -12,10 +12,9 @@ import (
 
 // chaptersPage is the data of chapters.html.
 type chaptersPage struct {
-	Admin      bool
-	AnyActions bool
-	Chapters   []chapterRow
-	Charter    *form
+	Admin    bool
+	Chapters []chapterRow
+	Charter  *form
 }
 
 type chapterRow struct {
@@ -69,7 +68,6 @@ func (s *Site) chaptersPage(rq *request, status int, fs chapterForms) error {
 				row.Dissolve = fs.dissolve
 			}
 		}
-		page.AnyActions = page.AnyActions || row.RosterURL != "" || row.Rename != nil
 		page.Chapters = append(page.Chapters, row)
 	}
 	if admin {

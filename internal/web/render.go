@@ -22,7 +22,7 @@ import (
 
 // pageNames are the page templates; each is parsed together with
 // layout.html, which holds the page frame and the shared partials.
-var pageNames = slices.Concat([]string{"home", "me", "roster", "member", "chapters", "import", "error"},
+var pageNames = slices.Concat([]string{"home", "me", "roster", "member", "chapters", "officers", "import", "error"},
 	electionPageNames, duesPageNames)
 
 // templates is the parsed page set and the static files' version hashes.

@@ -136,6 +136,10 @@ func (s *Site) Mount(r gin.IRouter, a AuthHandlers) {
 	g.POST("/chapters/:id/rename", s.handle(signedIn, maxFormBytes, s.renameChapter))
 	g.POST("/chapters/:id/dissolve", s.handle(signedIn, maxFormBytes, s.dissolveChapter))
 
+	g.GET("/chapters/:id/officers", s.handle(signedIn, 0, s.officers))
+	g.POST("/chapters/:id/officers", s.handle(signedIn, maxFormBytes, s.grantRole))
+	g.POST("/chapters/:id/officers/:aid/end", s.handle(signedIn, maxFormBytes, s.endRole))
+	g.POST("/chapters/:id/officers/:aid/remove", s.handle(signedIn, maxFormBytes, s.removeRole))
 	g.GET("/chapters/:id/roster", s.handle(signedIn, 0, s.roster))
 	g.GET("/chapters/:id/roster/export.csv", s.handle(signedIn, 0, s.exportRoster))
 	g.POST("/chapters/:id/roster/import", s.handle(signedIn, maxImportBytes, s.importRoster))

@@ -354,6 +354,33 @@ func (e ReceiptCheckStatus) Valid() bool {
 	}
 }
 
+// Defines values for RoleName.
+const (
+	Admin             RoleName = "admin"
+	Chair             RoleName = "chair"
+	MembershipOfficer RoleName = "membership_officer"
+	Secretary         RoleName = "secretary"
+	Treasurer         RoleName = "treasurer"
+)
+
+// Valid indicates whether the value is a known member of the RoleName enum.
+func (e RoleName) Valid() bool {
+	switch e {
+	case Admin:
+		return true
+	case Chair:
+		return true
+	case MembershipOfficer:
+		return true
+	case Secretary:
+		return true
+	case Treasurer:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DuesFormat.
 const (
 	DuesFormatCsv  DuesFormat = "csv"
@@ -1187,6 +1214,36 @@ type ReceiptCheckRequest struct {
 	Receipt string `json:"receipt"`
 }
 
+// RoleAssignment defines model for RoleAssignment.
+type RoleAssignment struct {
+	ChapterId openapi_types.UUID `json:"chapter_id"`
+
+	// EndsOn The first day the role is no longer held; absent for a term held until ended.
+	EndsOn     *openapi_types.Date `json:"ends_on,omitempty"`
+	Id         openapi_types.UUID  `json:"id"`
+	MemberId   openapi_types.UUID  `json:"member_id"`
+	MemberName string              `json:"member_name"`
+	Role       RoleName            `json:"role"`
+	StartsOn   openapi_types.Date  `json:"starts_on"`
+}
+
+// RoleEnd defines model for RoleEnd.
+type RoleEnd struct {
+	EndsOn *openapi_types.Date `json:"ends_on,omitempty"`
+}
+
+// RoleGrant defines model for RoleGrant.
+type RoleGrant struct {
+	Email    *string             `json:"email,omitempty"`
+	EndsOn   *openapi_types.Date `json:"ends_on,omitempty"`
+	MemberId *openapi_types.UUID `json:"member_id,omitempty"`
+	Role     RoleName            `json:"role"`
+	StartsOn *openapi_types.Date `json:"starts_on,omitempty"`
+}
+
+// RoleName defines model for RoleName.
+type RoleName string
+
 // RollCallVote defines model for RollCallVote.
 type RollCallVote struct {
 	Choices  []string           `json:"choices"`
@@ -1211,6 +1268,9 @@ type StatusChange struct {
 	RecordedBy  *openapi_types.UUID `json:"recorded_by,omitempty"`
 	Status      MemberStatus        `json:"status"`
 }
+
+// AssignmentId defines model for AssignmentId.
+type AssignmentId = openapi_types.UUID
 
 // CandidateId defines model for CandidateId.
 type CandidateId = openapi_types.UUID
@@ -1286,6 +1346,11 @@ type ExportMembersParams struct {
 type ImportMembersParams struct {
 	// DryRun Validate and report what would change, without changing anything.
 	DryRun *bool `form:"dry_run,omitempty" json:"dry_run,omitempty"`
+}
+
+// ListRolesParams defines parameters for ListRoles.
+type ListRolesParams struct {
+	IncludeEnded *bool `form:"include_ended,omitempty" json:"include_ended,omitempty"`
 }
 
 // DuesChapterStandingParams defines parameters for DuesChapterStanding.
@@ -1416,6 +1481,9 @@ type DissolveChapterJSONRequestBody = ChapterDissolve
 // CreateMemberJSONRequestBody defines body for CreateMember for application/json ContentType.
 type CreateMemberJSONRequestBody = MemberCreate
 
+// GrantRoleJSONRequestBody defines body for GrantRole for application/json ContentType.
+type GrantRoleJSONRequestBody = RoleGrant
+
 // DuesCheckoutJSONRequestBody defines body for DuesCheckout for application/json ContentType.
 type DuesCheckoutJSONRequestBody = DuesCheckoutRequest
 
@@ -1473,6 +1541,9 @@ type DeactivateMemberJSONRequestBody = Deactivate
 // DuesGrantWaiverJSONRequestBody defines body for DuesGrantWaiver for application/json ContentType.
 type DuesGrantWaiverJSONRequestBody = DuesWaiverCreate
 
+// EndRoleJSONRequestBody defines body for EndRole for application/json ContentType.
+type EndRoleJSONRequestBody = RoleEnd
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// ListChapters List chapters (any member)
@@ -1502,6 +1573,12 @@ type ServerInterface interface {
 	// ImportMembers Import a roster CSV (roster write permission)
 	// (POST /api/v1/chapters/{chapterId}/members/import)
 	ImportMembers(c *gin.Context, chapterId ChapterId, params ImportMembersParams)
+	// ListRoles Who holds which role in a chapter or the national body (any member)
+	// (GET /api/v1/chapters/{chapterId}/roles)
+	ListRoles(c *gin.Context, chapterId ChapterId, params ListRolesParams)
+	// GrantRole Grant a member a role in the chapter (an admin of the chapter, or a national admin)
+	// (POST /api/v1/chapters/{chapterId}/roles)
+	GrantRole(c *gin.Context, chapterId ChapterId)
 	// DuesChapterStanding Every member of the chapter with their standing on a date (roster or ledger readers)
 	// (GET /api/v1/chapters/{chapterId}/standing)
 	DuesChapterStanding(c *gin.Context, chapterId ChapterId, params DuesChapterStandingParams)
@@ -1634,6 +1711,12 @@ type ServerInterface interface {
 	// DuesGrantWaiver Waive a member's dues (roster write permission in the member's chapter)
 	// (POST /api/v1/members/{memberId}/waivers)
 	DuesGrantWaiver(c *gin.Context, memberId MemberId)
+	// RemoveRole Remove an assignment whose term starts today or later (an admin of its chapter, or a national admin)
+	// (DELETE /api/v1/roles/{assignmentId})
+	RemoveRole(c *gin.Context, assignmentId AssignmentId)
+	// EndRole End a term (an admin of its chapter, or a national admin)
+	// (POST /api/v1/roles/{assignmentId}/end)
+	EndRole(c *gin.Context, assignmentId AssignmentId)
 	// DuesStripeWebhook Stripe webhook endpoint (authenticated by the Stripe signature, not a bearer token)
 	// (POST /api/v1/stripe/webhook)
 	DuesStripeWebhook(c *gin.Context, params DuesStripeWebhookParams)
@@ -1948,6 +2031,67 @@ func (siw *ServerInterfaceWrapper) ImportMembers(c *gin.Context) {
 	}
 
 	siw.Handler.ImportMembers(c, chapterId, params)
+}
+
+// ListRoles operation middleware
+func (siw *ServerInterfaceWrapper) ListRoles(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "chapterId" -------------
+	var chapterId ChapterId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "chapterId", c.Param("chapterId"), &chapterId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter chapterId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListRolesParams
+
+	// ------------- Optional query parameter "include_ended" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "include_ended", c.Request.URL.Query(), &params.IncludeEnded, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter include_ended: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListRoles(c, chapterId, params)
+}
+
+// GrantRole operation middleware
+func (siw *ServerInterfaceWrapper) GrantRole(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "chapterId" -------------
+	var chapterId ChapterId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "chapterId", c.Param("chapterId"), &chapterId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter chapterId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GrantRole(c, chapterId)
 }
 
 // DuesChapterStanding operation middleware
@@ -3241,6 +3385,56 @@ func (siw *ServerInterfaceWrapper) DuesGrantWaiver(c *gin.Context) {
 	siw.Handler.DuesGrantWaiver(c, memberId)
 }
 
+// RemoveRole operation middleware
+func (siw *ServerInterfaceWrapper) RemoveRole(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "assignmentId" -------------
+	var assignmentId AssignmentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "assignmentId", c.Param("assignmentId"), &assignmentId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter assignmentId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.RemoveRole(c, assignmentId)
+}
+
+// EndRole operation middleware
+func (siw *ServerInterfaceWrapper) EndRole(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "assignmentId" -------------
+	var assignmentId AssignmentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "assignmentId", c.Param("assignmentId"), &assignmentId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter assignmentId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.EndRole(c, assignmentId)
+}
+
 // DuesStripeWebhook operation middleware
 func (siw *ServerInterfaceWrapper) DuesStripeWebhook(c *gin.Context) {
 
@@ -3353,6 +3547,10 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.PATCH(options.BaseURL+"/api/v1/members/:memberId", wrapper.UpdateMember)
 	router.POST(options.BaseURL+"/api/v1/members/:memberId/deactivate", wrapper.DeactivateMember)
 	router.GET(options.BaseURL+"/api/v1/members/:memberId/history", wrapper.GetMemberHistory)
+	router.GET(options.BaseURL+"/api/v1/chapters/:chapterId/roles", wrapper.ListRoles)
+	router.POST(options.BaseURL+"/api/v1/chapters/:chapterId/roles", wrapper.GrantRole)
+	router.DELETE(options.BaseURL+"/api/v1/roles/:assignmentId", wrapper.RemoveRole)
+	router.POST(options.BaseURL+"/api/v1/roles/:assignmentId/end", wrapper.EndRole)
 	router.GET(options.BaseURL+"/api/v1/elections", wrapper.ListElections)
 	router.POST(options.BaseURL+"/api/v1/elections", wrapper.CreateElection)
 	router.GET(options.BaseURL+"/api/v1/elections/:electionId", wrapper.GetElection)
@@ -3752,6 +3950,88 @@ type ImportMembersdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response ImportMembersdefaultApplicationProblemPlusJSONResponse) VisitImportMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRolesRequestObject struct {
+	ChapterId ChapterId `json:"chapterId"`
+	Params    ListRolesParams
+}
+
+type ListRolesResponseObject interface {
+	VisitListRolesResponse(w http.ResponseWriter) error
+}
+
+type ListRoles200JSONResponse struct {
+	Items []RoleAssignment `json:"items"`
+}
+
+func (response ListRoles200JSONResponse) VisitListRolesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRolesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListRolesdefaultApplicationProblemPlusJSONResponse) VisitListRolesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GrantRoleRequestObject struct {
+	ChapterId ChapterId `json:"chapterId"`
+	Body      *GrantRoleJSONRequestBody
+}
+
+type GrantRoleResponseObject interface {
+	VisitGrantRoleResponse(w http.ResponseWriter) error
+}
+
+type GrantRole201JSONResponse RoleAssignment
+
+func (response GrantRole201JSONResponse) VisitGrantRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GrantRoledefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GrantRoledefaultApplicationProblemPlusJSONResponse) VisitGrantRoleResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -5655,6 +5935,79 @@ func (response DuesGrantWaiverdefaultApplicationProblemPlusJSONResponse) VisitDu
 	return err
 }
 
+type RemoveRoleRequestObject struct {
+	AssignmentId AssignmentId `json:"assignmentId"`
+}
+
+type RemoveRoleResponseObject interface {
+	VisitRemoveRoleResponse(w http.ResponseWriter) error
+}
+
+type RemoveRole204Response struct {
+}
+
+func (response RemoveRole204Response) VisitRemoveRoleResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type RemoveRoledefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RemoveRoledefaultApplicationProblemPlusJSONResponse) VisitRemoveRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EndRoleRequestObject struct {
+	AssignmentId AssignmentId `json:"assignmentId"`
+	Body         *EndRoleJSONRequestBody
+}
+
+type EndRoleResponseObject interface {
+	VisitEndRoleResponse(w http.ResponseWriter) error
+}
+
+type EndRole200JSONResponse RoleAssignment
+
+func (response EndRole200JSONResponse) VisitEndRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EndRoledefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response EndRoledefaultApplicationProblemPlusJSONResponse) VisitEndRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DuesStripeWebhookRequestObject struct {
 	Params      DuesStripeWebhookParams
 	ContentType string
@@ -5783,6 +6136,12 @@ type StrictServerInterface interface {
 	// ImportMembers Import a roster CSV (roster write permission)
 	// (POST /api/v1/chapters/{chapterId}/members/import)
 	ImportMembers(ctx context.Context, request ImportMembersRequestObject) (ImportMembersResponseObject, error)
+	// ListRoles Who holds which role in a chapter or the national body (any member)
+	// (GET /api/v1/chapters/{chapterId}/roles)
+	ListRoles(ctx context.Context, request ListRolesRequestObject) (ListRolesResponseObject, error)
+	// GrantRole Grant a member a role in the chapter (an admin of the chapter, or a national admin)
+	// (POST /api/v1/chapters/{chapterId}/roles)
+	GrantRole(ctx context.Context, request GrantRoleRequestObject) (GrantRoleResponseObject, error)
 	// DuesChapterStanding Every member of the chapter with their standing on a date (roster or ledger readers)
 	// (GET /api/v1/chapters/{chapterId}/standing)
 	DuesChapterStanding(ctx context.Context, request DuesChapterStandingRequestObject) (DuesChapterStandingResponseObject, error)
@@ -5915,6 +6274,12 @@ type StrictServerInterface interface {
 	// DuesGrantWaiver Waive a member's dues (roster write permission in the member's chapter)
 	// (POST /api/v1/members/{memberId}/waivers)
 	DuesGrantWaiver(ctx context.Context, request DuesGrantWaiverRequestObject) (DuesGrantWaiverResponseObject, error)
+	// RemoveRole Remove an assignment whose term starts today or later (an admin of its chapter, or a national admin)
+	// (DELETE /api/v1/roles/{assignmentId})
+	RemoveRole(ctx context.Context, request RemoveRoleRequestObject) (RemoveRoleResponseObject, error)
+	// EndRole End a term (an admin of its chapter, or a national admin)
+	// (POST /api/v1/roles/{assignmentId}/end)
+	EndRole(ctx context.Context, request EndRoleRequestObject) (EndRoleResponseObject, error)
 	// DuesStripeWebhook Stripe webhook endpoint (authenticated by the Stripe signature, not a bearer token)
 	// (POST /api/v1/stripe/webhook)
 	DuesStripeWebhook(ctx context.Context, request DuesStripeWebhookRequestObject) (DuesStripeWebhookResponseObject, error)
@@ -6285,6 +6650,77 @@ func (sh *strictHandler) ImportMembers(ctx *gin.Context, chapterId ChapterId, pa
 		sh.options.HandlerErrorFunc(ctx, err)
 	} else if validResponse, ok := response.(ImportMembersResponseObject); ok {
 		if err := validResponse.VisitImportMembersResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListRoles operation middleware
+func (sh *strictHandler) ListRoles(ctx *gin.Context, chapterId ChapterId, params ListRolesParams) {
+	var request ListRolesRequestObject
+
+	request.ChapterId = chapterId
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRoles(ctx, request.(ListRolesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRoles")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListRolesResponseObject); ok {
+		if err := validResponse.VisitListRolesResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GrantRole operation middleware
+func (sh *strictHandler) GrantRole(ctx *gin.Context, chapterId ChapterId) {
+	var request GrantRoleRequestObject
+
+	request.ChapterId = chapterId
+
+	var body GrantRoleJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GrantRole(ctx, request.(GrantRoleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GrantRole")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GrantRoleResponseObject); ok {
+		if err := validResponse.VisitGrantRoleResponse(ctx.Writer); err != nil {
 			sh.options.ResponseErrorHandlerFunc(ctx, err)
 		}
 	} else if response != nil {
@@ -7786,6 +8222,76 @@ func (sh *strictHandler) DuesGrantWaiver(ctx *gin.Context, memberId MemberId) {
 	}
 }
 
+// RemoveRole operation middleware
+func (sh *strictHandler) RemoveRole(ctx *gin.Context, assignmentId AssignmentId) {
+	var request RemoveRoleRequestObject
+
+	request.AssignmentId = assignmentId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RemoveRole(ctx, request.(RemoveRoleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RemoveRole")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(RemoveRoleResponseObject); ok {
+		if err := validResponse.VisitRemoveRoleResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// EndRole operation middleware
+func (sh *strictHandler) EndRole(ctx *gin.Context, assignmentId AssignmentId) {
+	var request EndRoleRequestObject
+
+	request.AssignmentId = assignmentId
+
+	var body EndRoleJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.EndRole(ctx, request.(EndRoleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EndRole")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(EndRoleResponseObject); ok {
+		if err := validResponse.VisitEndRoleResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // DuesStripeWebhook operation middleware
 func (sh *strictHandler) DuesStripeWebhook(ctx *gin.Context, params DuesStripeWebhookParams) {
 	var request DuesStripeWebhookRequestObject
@@ -7868,168 +8374,182 @@ func (sh *strictHandler) GetReadyz(ctx *gin.Context) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1rc9s4tuBfQWnvVuy9lO28eqvt2g/pdLons0l3yslM19Q4a0PkkYQ2BbABUIram/9+CwcACUogRdm0",
-	"nZm6XxJLIvE4L5xzcB43o1QsCsGBazU6vRkVVNIFaJD46TXlGcuohreZ+cj46HRUUD0fJSNOFzA6HaXB",
-	"E8lIwh8lk5CNTrUsIRmpdA4Lal6dCrmgenQ6KktmntTrwryutGR8Nvr6NRm9ntNCg2yfqfr9jvMIrkHp",
-	"9nmq3+84TymVkObZDFQqWaGZMLN9mgPh8EVfpvgAEVOi50AKCUsmSkUKOoOjUWKX9kcJch2szY4ZLmRB",
-	"v7wDPtPz0enLk5PYQn4sQTng/sRyDZE1/cqBOPieETpRwHVCYAly7b/GNaY0z0GSBV0TBe2LtG9cIlz2",
-	"gZhZ6E/uqZvo0G6McNgMprTMzbi/K8FHyQh4uRid/tN/TNVy9Ll1NikW29D4iUmlSUbX5OBvn14fEsbT",
-	"vMwgOyNuMgTGtHoKMcgUWQOVbUCZmpmi4DDM0wqOT2L38rjQfZZoaK5ziVrsucA3OaRmTa2sBPUDd+Ol",
-	"d2zB9DYkPtAZEMX+bCXFHN+LksvLk8TwDlsYanlmOGfBuP30tFoC4xpmIHEN72Ex6RBPC//zXXb61bys",
-	"CsEVoPz9IMUkByRRFEscgUCLImcpNUA4LuwT/4nUfnoTzPUfEqaj09H/OK4F/LH9VR37cXHGJkxfcXL+",
-	"02vy/YuX/5u4wY9w/+5dM/QPNM+Ffk2VXU6WMfMyzT9IUYDUzCx+SnMFyagIvroZpXPBUvtnc9bqoCEs",
-	"Uwlh3MjDKUjgKRAhM5BkKiShRFJ+DRlZgJ6L7AypfEHltSJCz0GumLK0oGGhegAcSeCtffjpSSA+qZR0",
-	"PbL48Mj8Z7X8Wp6Iye+QajOQhck5pMAKBEtz57L+obnzj3Ox4kTwFLzk9TsVeT42Epe4E+kotn437uWc",
-	"qvn24HP4Qj7+5dX42cvvjAi48I+fXozIfyLw3BdkxfRclEZYqDmohFBFinKSMzWHLD6xyPNLszwzq/t1",
-	"IkQOlG/BrX62C3JFTlO4PUENhfOkHVfnbk8EvqRQGKnbhqfgVH4aP5X70pU7ubcpKp1TqUFCdmk5f4e8",
-	"TkYZU0rky/4vsKwXOK8Zxwf9wcupRZ45fN3iP0des3LzZvuHgkrg+rLn7CovZ5FhNiCM7+JC3Rtu/qQJ",
-	"xg4EvJZgwLQvee6JIw+UgH782VTRUwcQCqo1SEOq/++fdPznyfj7z+7/8eebk+S7Z1//Y7SLGEPwdMDj",
-	"R0dNe0JkTyL82r6AvxVZH4QsGA+/fbq5oEeC+PaurPA4B4XqySa3T1BIqoDSK90kGaXmuSmDLCaLE2/R",
-	"9OWoVJRcQ3Zp1fAGgsaaLaJ0a8/jXWqHVxjf26eR15VqW7asQBFHsFWuto0rXD8eaIRpRaQoeTaerMf4",
-	"B5FQCKnxgLty4mkuSgVE0zxfk/HYaFJXpJCMa0VYeOrWyGocftXB07X1c5Hnr2me/11oGH2NnDlmRKPK",
-	"xjGsgLYhX4EF4IZaAZChIiEpz8SCaAbjiQR6rc7MmY8gMuf/D+8+WVCNx2Ygs9sK44zr716Mksicei5B",
-	"zUXeG+OfqhfM20zncdGvS8lFqS8LkKlTduELXRTm8dF3T4+evYwR34px7hwWFS62h+5U7GoO8curaNoD",
-	"v56nIk0H/KTizhCP27tpsFbItTEx+yPQVLPl/mcOTKcG5kvoe+ZIoM542PQldMrATR3PjhLdSu2A+Din",
-	"EmLSTUFjre2kF3gXegmzUhojYh2liYypotSgek5dQ1ZSDZeToud7MylU3zmsGdn36VYdSsK05FnfYZTH",
-	"Sp9n4/qWYZtNHuwSDOjcYCBfG47YzZ8Nl1JTf/MI9nCuNx8gOLEkVsPXrzeGVQ+QdlqG9FqU2pgDsLcN",
-	"TBe45Ri0uzwQySilPIX8spT5tr6yW2Epcsp769RlmoJSt5tqA3V+3sRvvDl8Y1ttAP8RCqFYRCvqgGUE",
-	"fp2iwE4xuHFU0LU5AljWxqbWx9HTgmmsMoBowAT1kDugeSuD5tbEuzd8G6DZVM67QRWHUhs43iydprHh",
-	"ByNKC2Prf9SSFUBWMJkLcU1gic5x7y8xGmZB17mgqDttQEtrWBQ64u/6ibIcMuIfIFQTWhT5mvFZU+cM",
-	"6RcRFtH1fpsD98t0D7lB+invIGXbRUVOlSbTxmKfKIIvnBHzaU1WZnYuOLjnjtq5ZUNFxRWb4QxICcvI",
-	"ASz15dHR0WF0DLw0cYtwxkkEDkwTpoiWzKx4RhnfcKu5zdg59ZxqMqeKzGlGaJ4jOmmpxYJqllbo6Q9K",
-	"dB0tK+Mpsj6jdHtayiBneMniSG0fpCntuNe7XQrgmfkNidDIV9RM2Yyboc2wuPGoK8Z+0UsC4SPNfdaU",
-	"6VeV1JTvqauN+97yVCzgXKyiDq7H0vSm0PvRvZQ7wfW8nx8I+p5qBTVC43I/vXEf9bBLFbMb6q+EIVzt",
-	"7rZW3kYh72ihhiEQsURXnJ5LUc764WFKFyxfX7bq2TO2BN7+s91bb7WLueNu57KUppbZA/6fCTRWcwOu",
-	"LH7lGeKxXlrSxGmwpeb+g2n9WreB2opFyGYgo2jcS4mb0Nzoi5daUq4o+hbalKt9yWNO5QxaB+uSLlPo",
-	"az15X/kdKaW/eBAprnw/b54SpUxbQLFBRi34qJ3t1VANKVFprgZ0XiCEa22jo/cR70FB1wtjXF6mgk/Z",
-	"rJRtHsWQbXYZpx/9s2gPTapzfD8T92Pw5k4rN7aPJtM11tEGog9octyRz6iUbEnzS+9j3ymS+lhXfck7",
-	"Y9NA+W8qUXYXZExUufCxM4iOJ4SDPiMnViFlGt2cPGU5qJ5ezRbWr5DdG+sWA281LGKuXhzmsj8LV/to",
-	"p2pdqp76W8xkdANsIL0xsYdCN83hjh9Ovtf2UD+xNpAM74+5LjnaV+tuFbBOEw8FbFSqBoj2EGvFYk55",
-	"BH/oHWu5WuoCaU9uZ2gCOHfqholYzmagzIdTMqGKKVIIvJcRU0I5L2lO7NukAFkFN0U4m2uQS5qH+pLX",
-	"Xc1bUasoF6tLO3p87wv65XIv2l4wHrzQ3Ol7xoUkJTcG6EFqJMphT6nVonzGmN+pcRU0GsQRrK6xtxBB",
-	"DaAknjK6yOlWXqYGRVRBWk9PThphWiffCqa7PV9NrO/5cuR2+um+HthtrLehuhWRQmqa387dLUGXkg/i",
-	"Sg6GalvpOWRMms9bUqxFCLt1dU/cOaNQGuTHQLNszvuwFuSwdmEfU7ANLnjTd46X7a2W+35aVeMKMaJX",
-	"TV0w705V9Y8So3Li1+mybLubFr0GRyETGXkDzPhYvZTEBwhjEC6uIamh1ArjVqqbM6WFXO9nq7jRXs8p",
-	"n0UhvB8x9nT0F5Tt55O5DZEnoxVly30p7jd8Z6fdFrIM3jgEJptHRL2AXch04N9C6R3u9WNuaiGzfb0C",
-	"t4K7KguQCvabbDMkrYZnAwrVHps7aoVwaIzf8S7RXlpSDO5gIrsEnt1CQ7Y/bg7SDx1t1mqgAEUvDXqb",
-	"ipVZGGgOMfMxCot2HHiN/j5vc/tfdu++ra4mattSHcawHdcSsWnOMcqdN+2Zg+cnJyfk/5DnJ+R/HsZt",
-	"GHNAOGd5/OTa5wpgY9vh2MkIFf1dbnknG7fF1JeCSVB9hdRM0r2DDf07k3U/+7LfcbXf4dYpXJfiuv9F",
-	"t9JUatU7HHaLTcPTpx4rCRERyMkAdg3gd6P5VlbcnpRwyzC0OwFwR9Dab/ae9lV6vU3nWWmTcKAteNVe",
-	"kPbJjvCPJsGgsSX5YMqI5MyNCSttCsXCxTNEziIfcbgXu9Vv9WS45sVLJEDXpRTORW5OdXTh+lQxm9Lj",
-	"UwjIRGRrd3FffecfbfhHWteSC7Xvfm0waH9V0ePFhXDHNGfnedtvHe6dnlBvwPn23rgF45dcLJgFd0vM",
-	"cZXiESUzMZ2ylNF8fwj+6t6MgVAUwPeEoFUK+99hYPDuVIo/gbdw9Y4o7c2YjEzSqdEhQoDanYw8abYE",
-	"AodxlW3R0ksGK5CXKeWXC8rprEUUuceYuvSI6SGUtu+Fg7QeHyEdklwd+xFCPYmIpm0aa0K+GUQdcEGD",
-	"jUIyC3g2ut0YqLoEbJWNGHOGp1DotqsYGwd+yXgGX1pSNfbLxbgX3aXV2bST7wW/tFtsuYnCu4iQAVKx",
-	"WDCt7XVENXrcUDTks3F2dek9jZj92iulPZG5xSQ1yrb4sNpNL2J4hePsqQQ1drXh/TzplRi0tY5bKWO3",
-	"o5B9k6KG26w7Srf5ryikWNL8Mvcp4VHj3ELqFkd4xfmxQ7xDr/kIPsCwADn2Go6jUbyuuqUCs+tY94MN",
-	"LVHol0tJ+bVqszVvme8lFNvYSuh7DdOqttLSzbFJlkLDKQGazvFP+UQRmz1LmCLeCUQoz+r0ZZvfpOfA",
-	"JDGEHZjXoexqz7C6r2wndyhBzmZsknef3mazWd9zO6SJAOZtB/dWolONhwYzba94Y3mfd3P07aLOt5h+",
-	"R6bEfpFfGyzWvGuLCK4N7thx/XdLThGRaKM9xXGd5/4smubelcEfMETjAnbXheVAvLLXTjdYYCN/rwdR",
-	"9kwl/vchyn9v1Hdi/FbyJ+ZeqSrJuFci7pZ7x/i2rb4XxuKG+n71M6LlM/ayugfBfMNU9RIgXEkXUbyv",
-	"ZHSVTJGXkuZMY6yqY/RRMmJyiVbGcqxSoTVTc/dxxWaLcSGn7uMC4Np/TOdljpbsGhQXUdPHr+OX2kK6",
-	"P+2+9fKyC0K/Bp6DOwXhD2Kpdty/1lU9/Kr6bEvtCe/7YJyNTdVTdG3gXOT5G67tTf/dsiPc4wNFogyB",
-	"uY1FdcHhU3j2VHFf9HchmV6PxXScUqXNOldirOdMZir4MnwOVWchmxJjm1M/ScprS2YPyrFRJFWpnFv7",
-	"BTcPPtEJnoFqpfS8Znj4g+zBjpwtCP8sKdd3Zr5uf7oUeQ9ewqfafLYx4vgL0Nymo227rErVrL0hrvsE",
-	"aZjXYjO9XRRC6tZgsDqOO5I3LNeXsmx1x69aTPaSpxhG0zJqifyQ9YjTwinCDEf/ajhHvczY7mMpK3jz",
-	"2t89ZamsNSJr1+u2dGGL9PX3wKpl8X6Cu50ut7j/ggVl8TAW+KJBcpq3RdbfMeay555+F4z3v+Yv5oK3",
-	"1DsTStP8kmaZBKXa4naq0KumX+zHEhTxPxMtMrpOSAaSLSEjUykWJDNPTGmqFTnwGUYJyWFG0zUpKMvG",
-	"LviOoJcnIS5Q7RC9aHoO9fCFyFm6PiMcliCJWWVGGD8iHyRghjXjRGI4LMmZ0ozPVEJ+fvOJHLtgkuMb",
-	"ln3FYY+tG26PMLJKKO0m9I/22ZrPbx95tld6pCVYj+otxIYUE0RXNe60ggW3c+PtojE8N4VH3ssXyU7u",
-	"2iv0fIv3dhRC3OTFPSe7JQsGs7yIrWmbI3dXWQ6ppkEjnirqtbZj9gONRX7ul4Dmhf32YRFUnY442G2R",
-	"BGErFGDdB1+JegeLtCaGNbgx0Hpd2kgyYnwrg6RGgn17IM11z+Pqv5nlfplli1SCQscbYVagW7UAKYWM",
-	"1FZ5gyU1JjQjUqzs1ZsEM5E5rVATbZQI7q7at3qD5Sti6QYM8pYAJ8aLUhOqCXoIE5uRKjgQpuLVUbg5",
-	"YtO2Ul6YdtOm62yF9IYe2fZCey73cLPmzd/O35K68DKnCx+f5UpB46F/RuhElPp0klN+jbeeRU4ZJ3/5",
-	"9OmDrQ2jdosNl77oXXUd1sMHf5H3QxV6sLsI8I76f9uFk3cFCgZPJ50Fe10JaCwS9jBrDYnAy1hbUaYu",
-	"ObjbhVApJLfc623Tw6pay3fJcfPDRBcZlt4cBiEP5gvrAL0XTds7Enm5aAtNbo9atqU5mgLhHePgk+xf",
-	"f/w7mbIcbITmHGgGEi/dxYo8PdodY24mSPzikq7QW6sxfLN5MNVLPQMzb2O6tPHm7dJf8EovLSXT649m",
-	"OpecAFRa097+5VtvjP762yffMwEdLva5atS51oW9JVTKufiwH0IqxDWDrT4gWF330j9c81LB/i+sbQcC",
-	"xqcifpK++vDW0N/rYKgE6W9C02vgmT3eM1iIVGLJLmdpzllBhJxRzv6kNn2cNoOKEyz15TPsjE16wW2I",
-	"iBvh6IJf8FelngPXrtnCKVFmyivzrZDVyD8gfMhFeXLyPKVY2pBocQ0cv4ErwpQqISOTNa48XNYTRX4t",
-	"gL/90ZyvS5aBTIiQpFSAqyErmBAHOWLBSxRoM9LVMS31/DgXM8avjojVefDsNTxJt5s4kIOrtr4RV4dn",
-	"F3xJc5bhb/4NhdEyrpEI5Fml0Bg7/wq/uiIHlPz146+/2DwWs3xKsAcHqRoJEYyKMtLD8v5hYqG9pZWh",
-	"00C5tjNefTNTWZXiCjHyDp+hEox1wjjWupusibVqTklBDfDnQK4CY+fKUIlRv4xBYws/u++1IDOwhZDN",
-	"80cXhkBzlgK39WgdJb/6+cO78fOjk7GQ45zqhnI1CmnT0OsoGS1BWs4YnRw9PTrx0cu0YKPT0fOjk6Pn",
-	"WP5Kz5EPj2nBjpdPj8Ok2JmtMWHkHvUtVkZm76/9Q0mjVdM/4/1yXFuYy6rqerwXSssN9tfPG+1Inp2c",
-	"dLQi2W5Bchcz1vc92JV82WZ+bnc2+bSVWEB51hADR/b2wkElvr4KIEETlWSkysWCyrVDUi1XDihfO4ly",
-	"aGQfnangtlqNPjsDahvZ1snjoVCZAT+IbL0XDnrA2PmTvjZBq2UJX7cI4OnQk7diClYejEOg5bXtxEBo",
-	"lX1yUNECzRaMt6Dna7LFn8c3VSuyr628+jPoEHd3YKI7wHBA+J0DzULg9aHrpnyKzVo/cly3fzNip6A6",
-	"nW9D1XqDHoQpnOOpF1M8GEKde3hYxOIpX6NWSGLvtVA0qrycDcMqx1nQMeROtBGVl74fyYMQR9X85Nsi",
-	"j+qYH5JA/F47ROcZYZosSqXJnC6BcEGsX5cE1db3p5cgn7lVHXpfTbBBUZv9DXMvrpQPB2d4b6ZL1dY8",
-	"rjK6+uFm04DrXsNcEOuPJYKjhjy1TRaZwmu4tjU5Hy4+vV+3vr7LmcBUSOi9Evv43ZbymioYM64AQ2qW",
-	"QDR8cbWZsb8bLvKJM0eEJOidx9wKyngr+v5oa5MZb8i1BR9sOud8H8YyOSOU5EDxInTBeKmINKaKAt8l",
-	"JkpDQra1q/TXQ1XXLPw4dv9b8Jov3F+fo2veITht38QeD7pmpXfW+HczCF5xReTXr94+E9PKBB9KHa8k",
-	"1xPlL6gPML4uEAfgfylALhia3AlpyjkVHnz26bsrOh3K/3sfn3EfJ1njKvmBVf8qHqVV87cUMAQBvMqM",
-	"3mrHM/a+DhLQDxzKV5JpCBAfxXPP4+oYvvgwp+ip9QZ/bj23hj+IdrO0EbfHqVo2EViJ8QnjFJcT6Va6",
-	"jT0HUmbvkZ1nx46VECUI5cRCiEgY25+VwQsXTu0cAukWyCGua86nCp1RHvduMQHyrYPbfc8UoWXGbMTX",
-	"oLzfl54sjIZSmrcRNmW54TnIFKHerS/F6oi8RnedOiVXeOBeJeSqvn82n6oL5Sty8I9//OMf4/fvxz/+",
-	"eIjeOS9Mzi74VXDLbV7Dm2X8o3FzbL4JbtPNR0v4V+TAqpP/38cL2NAk374NnZDu7wtuDJYzswEV9Ogg",
-	"M7HJ+45AC6rndsU24YrmR+TcvLwwFiiBLzaQqdKUJusL3limvdxFwCQEcgXonbUQO7OjYL9a+7qZyBlx",
-	"iW1Zq3zLDnRvGoSs5iJ3aGGKOL8sZLab8xF5OyXG+EbnqCITmiWECz03i7QMpKrALc8mSMXkxbNn3rV7",
-	"wV2A1oa39cD8w0uUlXhx6K9/HV1Qd92TOF9uQuwNxOEReUXSHCiv1o2nA8aHXWBzkKB+7RGxAaF+cGX0",
-	"OnxPr1gK1Tb8tvAZSIXZFVuA9dI2paodsKc18HcHUoST7QdIVkbbXIkyz9z0dYsX/GzWQfkaF9Sm7Pkg",
-	"0P19rG3H+x0k88MZpY3o3sip8JtX5N1h4KJmyYGQGxC3CdSZXBNZ8sMhDgK7NuzSi9I+lPyDnPphZGb0",
-	"vA8rV9Zl7Hqc+oLvZVU9pq8+Ugc1VsDlFgWaEAj7ufgt6p7UUbGDKBQoJp0W6YxCf5IE6eVVpKzghpCN",
-	"jPHUJiTJsQeGEZkZyIYxkZWghlMnzGjHqWtSh7iNe8yCVnb3ZGTEuuU9sK3RqArcQjJ+idVdqxZEuneI",
-	"FkMQ0EdNUQ65Nl31jEFNSpR/eNixGYdszLinuIMXJ99bRcNHcKMmwYUmda+ICEFtEoXrw6C6ieJVlv3o",
-	"H7w9XezTFDpYVm+B02xjt9XW3QYQ+S92XCJWC4jGTnwzp/BdZbTvozjcnaqViw58Se1LsW0P0S1sNeBB",
-	"hDA3gnRC+bWfUZGDv3789ZdDI12ZP+rxATzojQBOiK3kmdRxjdbCWyMLeQVdC7dmtZuLsHdc6JeO+jBA",
-	"aXKFtQGubLc5ZWwOowpjmZzEP+PL/1n9vlY77Yniegsqo2A3WteZxy44Fy7Soe6Ld9WjoZ29+a6VdGyU",
-	"RwTP184RTYkELdcxVRu7OTGl31go9PZgQIsf1PWlqz2h1Re+o13c9Rmbx5ZiiM5jQwp9UuHLXTmFj65P",
-	"2baUw0Y/WDIc5jgLe2M68kaPvSNSo8lLQ+osz8mKMjT26nsjbezGUhpK41nEu9rJecc3+L9Rv5FKw9Os",
-	"ZdPkGqBQlhtCHsA8Bxs2tcESLlrLMBdxDRXNFn4XkzP0YYX9I7MLXirISFm08dsMtELeXwgJiZ8rh2nd",
-	"XRNZkE1rKCqihTgiqNOabRKmLnhV4sj5L9A5RXIxOyIvTl5YC4qTkl9zseK+WanRHtwvwboZWti+a2cL",
-	"p5+bmS0txjm9oNhbwzGgQ8xo8+RruYp59vLlrjjfbT580YVnpkhWDuJDfE+voe4XGlK6mYFwsbo7Pbsj",
-	"5/jG/tEVUGKQ8TNo19yrDy78mH2REb0Xu88LoaBZWYvAslsYApv2egmVElRS/Nno2iuF7qkeGkCRU646",
-	"UWVOyA/41F6BelVG1L9MnF7VN2rYowohPEj4QgnKjoY37dNpe/RSbYW328tobeB+789iDvomPYKxbJHZ",
-	"fjVnYDncxVzm0bMZVNJLfBq0Ht+Y/9AX1+gt0MqaQQuCXmIUR+8Uojsr7mxXMwx7lxk7P97+KyYqbN+z",
-	"uglXj2Vt9Zo6uQeFd3crzArsLdRV489aQf6KJqf8iSJyqMvBT/WYFojjCTXam5ve6GK+98Mu+sO+WN3O",
-	"FNs76z6lRaM51zfoXbNQukff2quq+X2ptFiA9FPmjF+b+Vw8o5DE9iqxTrawG8xOVNtrInVct4lrlS+u",
-	"pbm9D9nXpRtcF/zEchsA3+uln6RY9H32k+g9qhUhj65h1G3ib61mJMPFORhlUooVNp30twBG78dGg4PY",
-	"HmagfG1PR3dKTNZ13ErzJuGs+qEyQxRRAM6F5H487E/kWIdjh36LjwxK5LHDzh4Dlxldq7hK/Dz06jz/",
-	"7rsdh9y/FtVXre+/BaL/VIViDqKXu7t6Ymu+WJdIEI6qgGBreToDAjxTXiH4hTha6EnK3qnbRcvWBr0L",
-	"Mf97C19vo38jROhQOgQR2p1VncKZzX/c4dY5I3V/coWhwU7Q7udD8BQqYVryrJtCz+0z/61TDCpd8RD9",
-	"lsSrP9bFSg2T2oNUk5CMqaLUoMhBEKswBXA1vtzPLp7dNlTpSbwKm7F2WttBH9j70xNcO9VOP6fVCr7/",
-	"/vvvAyXhWViQsqEnRHMKqnatPWZ6seOG6WG5Zad5HuBpcMJGMgnV5aHseB+T9cSqynYeG0bmcOUupRle",
-	"vxa97nddAbzjG/uHvWdaimvotvTP8RnXF7GPZ8kPfyff0n3The+B2xJsZXsdupqBwwgtMyKhbkhbwxDr",
-	"GrYG7vm7sCpRqJfF45tkdCeYvameesTTqmr8N5yP/RcbfGBjioeIzfBwsqFxNM9BkgVdox160DBEn9ir",
-	"10rJEhwUETwFYnQxMSXYNe2MaLQCMFLD9uzyl8oU/fhYHZuIaYjlGqe7EusrkN6PY26j3cADe+VqemmJ",
-	"A6gaEA2QWI87xLBdOtXV0HVtBd8BjBxU2Dly+HR86+jibCPdqq3vYxvCY7x9fOP/3JGs36CHexKnD4mW",
-	"V7xGRRWV5bvkRXi0nYn20tjeVNDencb/QCz4OIn8D8qC1r1Na5Q/UUSWOSifzbsUGH8jCuDKpT4ymqtb",
-	"c9Jx2CP1bhTSVfzENYG7ZxHdaEz1SJK6ah3bUsjD/jzctatvTHff9HF84/5y4jeDHGwVvg39Gb8PEb4r",
-	"5OccFmI5TFypHerOULmLrOyRoe3haNmm1K3VUR6Sax5XuD4c15zbnhc1jTxRJIMp4xjivoNgzpx1ouci",
-	"IynlGLaPMntYBjuue7M+ICXGBThV2pVrvR86tIObaR5aZNuZXeXTdrsYf06ImosVR+tmkJOeKk3WopTE",
-	"opocoN1U1K1Gz0iVKrIWpa3HQnMJNFtjw8ysQ3rFZIoj/AfApZvpoWXJPugkB1XPj8MhpUqI0cpb5ed0",
-	"sgW7ArlS0mHDfIJNeRRh+j5kSbdzZKMyc89YR+fRimcD/G7rmfpcAPcxVctRMprkOpYL8Jj3CJu1qR/h",
-	"JsG9+WU8sYR4t8gGmYF0JTUt/LDcKq+ocU7VnBzYBiDmIYpp5Ic2TP2Hd58wE17ZBr2Nd6hydVuRypm7",
-	"8bWp3a5jrzshMUAIs88dM/DKkQB8GB3YclMWHOaUC75eMPOlo3wz718//vpLgrlEQprdJXZjKZVyXaXG",
-	"m92Jacizj64g3pLnm42zH12HsEZg1ZH7nhXajfbqj2UI1g3IW5Ra/8CAxqAfkhz4SjmYUUe5K4qxU78N",
-	"PbJOwcVU6IH125o+j2+qv/tZlg0qehTbsgKykP3A+uh2Zo+HayQMIXWaWD2maQrFQ5oz+264TXK9woW7",
-	"Z9P1Q0kuO+2jGeMPKrkaAxJLKco3+a86SaJaoaD6BfNQF8AH1pU3Wlc+9sHp2gg/2NEZtC3+VmkPMQRY",
-	"/J0OS4ge2HWRuQNjzinIp8RldWWHZDXHKls1nbiSU8CHpUSngI7TqvvMYytxtjWMV4vvgwxjTWgemA4b",
-	"PX/aSiBNIMUCptPAEBrm+gfSa8zYd06KD79+/IS19nTgulCarpW/Yf/b+TuX/yxm6vCM2G5BjkoNVSbu",
-	"vhB7B3mjzZYGQNNpaKpVZd7ha/gZtKO1c/fkfdZYDmeKIpNxDlIlRIqSZ+PJeox/uEpiSW3P6lLygdJX",
-	"IxarBRo5KLwLglDtvUTYTUTZa/OSa5aTqpf04b+Acdpor36368WYT/Njfd1fN4C/3yOynuff+B7auzMb",
-	"7skg/mM1F+g3WtC1K3rYePTwbNNM8qc2M9Q+LVWjCOd+ckeKPO8T/3FunvsGQr3qxv7D5lUbOAylf0+l",
-	"+BM4XitIHDjBEt32ZKlaoGBVmdqqtT9WJt+ZL696eE8RKFGt5CcJ8CcMifNvhQftzrC24tT+iYVFkpiv",
-	"4RDZr0YfcXUabY0RV75ugGAAzItgPi97EHQ2gXgVKNZXzo8S6toHvrbr4Rm5Mj9fOeAoV/g7zwmbYhFc",
-	"yBIyZV8g9FZbmrXDWvhd8AMbX4PE7KOqcpFemxnwEL4iGaRyXWiVEDUvp9McVEL8Ye3fLHnV8aq6wLuy",
-	"Z/X6qjq0le0G5tSkWKmWTxWIHyiqqp7wWz3R/L0Bh5W1+4dJzFxunG++ebqZKmdTIOk6zSEhtcCzAhDD",
-	"I5OQLBOnaVvNLtmtogWc1pGC/DPo9zC61zr+7R6ePMf4XrHiYSc+K1CGOnY2qyMmYQVOKXIIQ/wXsAk4",
-	"jPHvTFm5X/C5GTozLJ9gFSN1XxALiqMmZM6M9beu+v5bn1mQHN+dMVG19rd/7AizDVoa3GuXiW7wDtgQ",
-	"y/t86vyDhGxGuz9aq4n3DiXNWNwmVN6LJda2DlokUI6VyausclscPlh3LAFjIvQ8aKSXRGPTHqCjxeNE",
-	"pHVTnW/bNRz1/cS+VChDXwBqbLetbL3Nw8cZYCEq13v/LmQXz5eqhr9Xkqin+bYIoobukERR7zYQTG0k",
-	"ceZUfaoM/ypyDYX2CRm274I/GfYnHv/izoPgL9UMj2ZwN5pND10Y1wHS1Z8JQrsM1Ic63cMzPUBbQkSe",
-	"VTleAx8n3fjvVRS/alPz7dbE35kzW1W7b0l7HbAC/att3a2uMh8kuTrsNzWSthr0nWrHLYvS96YSp2/e",
-	"z/lSgvpZUq6rdNz7Kr9lJ3i8cn3d+bnD5eXiPKHOgQnXw6bkKizjdbyCyVyI6/ayvn8HiW4R2+nbFv8a",
-	"f2QzTnUp4cp3q6nUbeAZ9ic3vMNm3LCOglSCTuzNlx3I1nbFgOrJ2iaMZxfcWEPA/ygBSzFpFRQDPiOU",
-	"q5VR7J+dnBBq3z0ir7CdjvLLCbzX5ODFs2e25oLvbYNdKIXEAryvA5+4W7GBoytuhrt59eEtcd3FybOT",
-	"Z8/HT0/GT787Ir+5ouGUOOC5DZ5iOPjFaLNtwAWv+wZcjNqK/9qZf3PoiEtoC+taRG9io3cp4JPW8rN9",
-	"GPd/Nbmmly+8UdMXvtBU52tClf9eYT1hTQ6wTuxag4XeyrezqTGMlYqUC4KdU57lRuhy4d2puAHfyUnI",
-	"hOD1vMLBv4wlXY0nIlsfngZDumLw2oZ7U1yIbeyPyz0aPaQyi3LGUsGr+AW3DT0yFM5hZTv+Z6Wdzmi7",
-	"uZFC67vEzENaSqbXo9N/fm7WIbe84Yi+YpsDWhrQaVxAVczbI9ZD2eKIkglQiabvNfBtCZWMahw5WBuZ",
-	"NQea6/mfXUruX9wj94gaO0VrqSQrqwzllMVRJyTfsSVw82whxSS831cglyz1bjTMJOnc9Ll94lH2jHMT",
-	"LYhZtHX4vjx5PgypnWPv1wpCZ56JDWFlVNMJVS1gaw56M7LkZsb/mtyMXF1M/Pi5ev+map3gxjGPuq+q",
-	"HsrBd06pD75ZNN5BUg4+137lr5+//lcAAAD//w==",
+	"7H1rc9u4suBfQWnvVuy9lO28Zmvs2g+eTDKTs3mVk3OmTo2zNkS2JIwpgAOAkjXe/PdbaAAkKJEUJdF2",
+	"zqn7JbEkEo9+obvRj7tBLGaZ4MC1GpzeDTIq6Qw0SPx0rhSb8Blw/TYxnxkfnA4yqqeDaMDpDAanAxo+",
+	"Eg0k/JkzCcngVMscooGKpzCj5t2xkDOqB6eDPGfmSb3MzPtKS8Yng2/fosEryhOWUA2Nk8XBE3vONaWZ",
+	"Btk8U/H7nvMIrkE1gy8uft9znlwqIc2zCahYskwzYWb7MgXC4VZfxfgAEWOip0AyCXMmckUyOoGjQWSX",
+	"9mcOchmszY4ZLmRGb98Bn+jp4PTlyUndQn7OQTngvmGphpo1feRAHHzPCB0p4DoiMAe59F/jGmOapiDJ",
+	"jC6JguZF2jeuEC7bQMws9I176q52aDdGOGwCY5qnZtw/lOCDaAA8nw1Of/cfYzUffG2cTYrZOjTeMKk0",
+	"SeiSHPz9y6tDwnic5gkkZ8RNhsAYF08hBpkiS6CyCShjM1MtOAzzNILji9i8PC50lyUammtdohZbLvB1",
+	"CrFZUyMrQfnAfrz0js2YXofEJzoBothfjaSY4nu15PLyJDK8w2aGWp4Zzpkxbj89LZbAuIYJSFzDe5iN",
+	"WsTTzP+8z06/mZdVJrgClPafpBilgCSKYokjEGiWpSymBgjHmX3iP5HaT++Cuf5DwnhwOvgfx+Vxcmx/",
+	"Vcd+XJyxCtNzTi7evCI/vnj5v4kb/Aj37941Q/9E01ToV1TZ5SQJMy/T9JMUGUjNzOLHNFUQDbLgq7tB",
+	"PBUstn9WZy0OGsISFRHGjTwcgwQeAxEyAUnGQhJKJOU3kJAZ6KlIzpDKZ1TeKCL0FOSCKUsLGmaqA8CR",
+	"BN7ah5+eBOKTSkmXA4sPj8zfi+WX8kSM/oBYm4EsTC4gBpYhWKo7l+UP1Z1/nooFJ4LH4CWv36lI06GR",
+	"uMSdSEd163fjXk2pmq4PPoVb8vnX8+Gzlz8YEXDpHz+9HJD/ROC5L8iC6anIjbBQU1ARoYpk+ShlagpJ",
+	"/cQiTa/M8sys7teREClQvga38tk2yGUpjWF3guoL51Ezri7cngjcxpAZqduEp+BUflp/KnelK3dyr1NU",
+	"PKVSg4TkynL+BnkdDRKmlEjn3V9gSSdw3jCOD/qDl1OLPHP4usV/rXnNys279R8yKoHrq46zqzSf1Ayz",
+	"AmF8Fxfq3nDzR1UwtiDglQQDpm3Jc0sceaAE9OPPpoKeWoCQUa1BGlL9f7/T4V8nwx+/uv+HX+9Ooh+e",
+	"ffuPwSZiDMHTAo+fHTVtCZEtifBb8wL+niVdEDJjPPz26eqCHgni67uywuMCFKonq9w+QiGpAkovdJNo",
+	"EJvnxgySOlkceYumK0fFIucakiurhlcQNNRsVku39jzepHZ4hfG9fRp5XammZcsCFPUItsrVunGF68cD",
+	"jTCtiBQ5T4aj5RD/IBIyITUecNdOPE1FroBomqZLMhwaTeqaZJJxrQgLT90SWZXDrzh42rZ+IdL0FU3T",
+	"fwgNg281Z44Z0aiy9RhWQJuQr8ACcEWtAEhQkZCUJ2JGNIPhSAK9UWfmzEcQmfP/p3dfLKiGQzOQ2W2B",
+	"ccb1Dy8GUc2ceipBTUXaGeNfihfM20yn9aJf55KLXF9lIGOn7MItnWXm8cEPT4+evawjvgXj3LlHClys",
+	"D92q2JUc4pdX0LQHfjlPQZoO+FHBnSEe13dTYa2Qa+vE7M9AY83m2585MB4bmM+h65kjgTrjYdWX0CoD",
+	"V3U8O0rtVkoHxOcplVAn3RRU1tpMeoF3oZMwy6UxIpa1NJEwleUaVMepS8hKquFqlHV8byKF6jqHNSO7",
+	"Pt2oQ0kY5zzpOozyWOnybL2+ZdhmlQfbBAM6NxjIV4YjNvNnxaVU1d88gj2cy80HCI4siZXw9eutw6oH",
+	"SDMtQ3wjcm3MAdjaBqYz3HIdtNs8ENEgpjyG9CqX6bq+sllhyVLKO+vUeRyDUrtNtYI6P2/kN14dvrKt",
+	"JoD/DJlQrEYraoFlDfxaRYGdonfjKKNLcwSwpIlNrY+jowVTWWUA0YAJyiE3QHMng2Zn4t0avhXQrCrn",
+	"7aCqh1ITOF7Pnaax4gcjSgtj63/WkmVAFjCaCnFDYI7Oce8vMRpmRpepoKg7rUBLa5hlusbf9YayFBLi",
+	"HyBUE5pl6ZLxSVXnDOkXEVaj6/02Be6X6R5yg3RT3kHKpouKlCpNxpXFPlEEXzgj5tOSLMzsXHBwzx01",
+	"c8uKioorNsMZkBKWkAOY66ujo6PD2jHw0sQtwhknNXBgmjBFtGRmxRPK+IpbzW3GzqmnVJMpVWRKE0LT",
+	"FNFJcy1mVLO4QE93UKLraF4YTzXrM0q3p6UEUoaXLI7UtkGa0o57vdslA56Y35AIjXxFzZRNuBnaDIsb",
+	"r3XF2C86SSB8pLrPkjL9qqKS8j11NXHfWx6LGVyIRa2D67E0vTF0fnQr5U5wPe3mB4Kup1pGjdC42k5v",
+	"3EY9bFPF7Ia6K2EIV7u7tZU3Ucg7mql+CETM0RWnp1Lkk254GNMZS5dXjXr2hM2BN/9s99ZZ7WLuuNu4",
+	"LKWpZfaA/ycCjdXUgCupv/IM8VguLariNNhSdf/BtH6t60BtxCIkE5C1aNxKiRvR1OiLV1pSrij6FpqU",
+	"q23JY0rlBBoHa5MuY+hqPXlf+Z6U0l08iBhXvp03T4lcxg2gWCGjBnyUzvZiqIqUKDRXAzovEMK1NtHR",
+	"+xrvQUaXM2NcXsWCj9kkl00exZBtNhmnn/2zaA+NinN8OxP3c/DmRiu3bh9VpqusowlEn9Dk2JPPqJRs",
+	"TtMr72PfKJK6WFddyTth40D5rypRdhdkSFQ+87EziI4nhIM+IydWIWUa3Zw8Zimojl7NBtYvkN0Z6xYD",
+	"bzXM6ly9OMxVdxYu9tFM1TpXHfW3OpPRDbCC9MrEHgrtNIc7fjj5XtpD3cRaTzK8O+ba5GhXrbtRwDpN",
+	"PBSwtVI1QLSHWCMWU8pr8IfesYarpTaQduR2hiaAc6eumIj5ZALKfDglI6qYIpnAexkxJpTznKbEvk0y",
+	"kEVwUw1ncw1yTtNQX/K6q3mr1ipKxeLKjl6/9xm9vdqKtmeMBy9Ud/qecSFJzo0BehAbiXLYUWo1KJ91",
+	"zO/UuAIaFeIIVlfZW4igClAiTxlt5LSTl6lCEUWQ1tOTk0qY1sn3gul2z1cV61u+XHM7/XRbD+w61ptQ",
+	"3YhIITVNd3N3S9C55L24koOhmlZ6AQmT5vOaFGsQwm5d7RO3ziiUBvk50Cyr8z6sBdmvXdjFFGyCC970",
+	"XeBle6Plvp1WVblCrNGrxi6Yd6Oq+meOUTn11+kyb7qbFp0GRyFTM/IKmPGxcimRDxDGIFxcQ1RCqRHG",
+	"jVQ3ZUoLudzOVnGjvZpSPqmF8HbE2NHRn1G2nU9mFyKPBgvK5ttS3G/4zka7LWQZvHEITDaPiHIBm5Dp",
+	"wL+G0j3u9evc1EIm23oFdoK7yjOQCrabbDUkrYRnBQrFHqs7aoRwaIzveZdoLy0pBncwkVwBT3bQkO2P",
+	"q4N0Q0eTtRooQLWXBp1NxcIsDDSHOvOxFhbNOPAa/X3e5na/7N58W11M1LSlMoxhPa6lxqa5wCh3XrVn",
+	"Dp6fnJyQ/0Oen5D/eVhvw5gDwjnL60+uba4AVrYdjh0NUNHf5JZ3snFdTN1mTILqKqQmkm4dbOjfGS27",
+	"2ZfdjqvtDrdW4ToXN90vupWmUqvO4bBrbBqePuVYUYiIQE4GsKsAvx3NO1lxW1LCjmFoewFwQ9Dab/ae",
+	"9jy+WafzJLdJONAUvGovSLtkR/hHo2DQuiX5YMoayZkaE1baFIqZi2eoOYt8xOFW7Fa+1ZHhqhcvNQG6",
+	"LqVwKlJzqqML16eK2ZQen0JARiJZuov74jv/aMU/0riWVKht92uDQburih4vLoS7TnN2nrft1uHe6Qj1",
+	"Cpx398bNGL/iYsYsuBtijosUj1oyE+MxixlNt4fgR/dmHQhFBnxLCFqlsPsdBgbvjqX4C3gDV2+I0l6N",
+	"yUgkHRsdIgSo3cnAk2ZDIHAYV9kULT1nsAB5FVN+NaOcThpEkXuMqSuPmA5Caf1eOEjr8RHSIcmVsR8h",
+	"1KMa0bROY1XIV4OoAy6osFFIZgHP1m63DlRtArbIRqxzhseQ6aarGBsHfsV4ArcNqRrb5WLci+7S6Gza",
+	"yPeCX9ktNtxE4V1EyACxmM2Y1vY6ohi93lA05LNydrXpPZWY/dIrpT2RucVEJcrW+LDYTSdiOMdxtlSC",
+	"Krta8X6edEoMWlvHTsrYbhSybVJUf5t1R+k6/2WZFHOaXqU+JbzWOLeQ2uEILzi/7hBv0Ws+gw8wzEAO",
+	"vYbjaBSvq3ZUYDYd636wviUKvb2SlN+oJltzx3wvodjKVkLfa5hWtZaWbo5NMhcaTgnQeIp/yieK2OxZ",
+	"whTxTiBCeVKmL9v8Jj0FJokh7MC8DmVXc4bVfWU7uUMJUjZho7T99DabTbqe2yFNBDBvOrjXEp1KPFSY",
+	"aX3FK8v7upmjd4s6X2P6DZkS20V+rbBY9a6tRnCtcMeG678dOUXURBttKY7LPPdntWnubRn8AUNULmA3",
+	"XVj2xCtb7XSFBVby9zoQZcdU4n8fovz3Rn0rxneSP3XulaKSjHulxt1y7xhft9W3wli9ob5d/Yza8hlb",
+	"Wd29YL5iqnoJEK6kjSjeFzK6SKZIc0lTpjFW1TH6IBowOUcrYz5UsdCaqan7uGCT2TCTY/dxBnDjP8bT",
+	"PEVLdgmKi1rTx6/jQ2kh3Z9233h52Qahj4HnYK8g/F4s1Zb717Kqh19Vl22pLeF9H4yzsqlyirYNXIg0",
+	"fc21venfLzvCPd5TJEofmFtZVBscvoRnTxH3Rf8QkunlUIyHMVXarHMhhnrKZKKCL8PnUHUWsiox1jn1",
+	"i6S8tGS2oBwbRVKUytnZL7h68IlW8PRUK6XjNcPDH2QPduSsQfgXSbnem/na/elSpB14CZ9q8tnWEcev",
+	"QFObjrbusspVtfaGuOkSpGFeq5vp7SwTUjcGg5Vx3DV5w3J5JfNGd/yiwWTPeYxhNA2j5sgPSYc4LZwi",
+	"zHD0r4ZzlMus231dygrevHZ3T1kqa4zI2vS6LV3YIH39PbBqWLyfYL/TZYf7L5hRVh/GArcaJKdpU2T9",
+	"njGXHff0h2C8+zV/NhW8od6ZUJqmVzRJJCjVFLdThF5V/WI/56CI/5lokdBlRBKQbA4JGUsxI4l5Ykxj",
+	"rciBzzCKSAoTGi9JRlkydMF3BL08EXGBaofoRdNTKIfPRMri5RnhMAdJzCoTwvgR+SQBM6wZJxLDYUnK",
+	"lGZ8oiLyy+sv5NgFkxzfseQbDnts3XBbhJEVQmkzoX+2z5Z8vnvk2VbpkZZgParXEBtSTBBdVbnTChbc",
+	"zI27RWN4bgqPvJcvoo3ctVXo+RrvbSiEuMqLW062IwsGs7yoW9M6R26ushxSTYVGPFWUa23G7CdaF/m5",
+	"XQKaF/brh0VQdbrGwW6LJAhboQDrPvhK1BtYpDExrMKNgdbr0kaiAeNrGSQlEuzbPWmuWx5X/80s98ss",
+	"a6QSFDpeCbMC3agFSClkTW2V11hSY0QTIsXCXr1JMBOZ0wo10UqJ4PaqfYvXWL6iLt2AQdoQ4MR4lmtC",
+	"NUEPYWQzUgUHwlR9dRRujti4qZQXpt006TprIb2hR7a50J7LPVytefP3i7ekLLzM6czHZ7lS0HjonxE6",
+	"Erk+HaWU3+CtZ5ZSxsmvX758srVh1Gax4dIXvauuxXr45C/yfipCDzYXAd5Q/2+9cPKmQMHg6ai1YK8r",
+	"AY1Fwh5mrSEReBlrK8qUJQc3uxAKhWTHve6aHlbUWt4nx80PU7tIkULZNmNvUwZ44oNN1zm/rLiPxbVF",
+	"ivfSXJBU8AlIMoU0WSlIpEHO8HuSc81SAjxZqcO5Zwmy7Rx37unmyoLOGbGh2Cl8MAP0HN4crm1FLXfe",
+	"j3K2Jkp4bXMsttGcS4TvUK3YzFk4ie5HX++8vq2D3B8O1zhVE84+OGIsFMhkxrilAIbdUCCWoCmmWTlT",
+	"c8oyG/+HDg4tgapcNlQir9Tm7UdiP5izvEU2e91lfUcizWdNuQvNaQ22dk9V5r1jHHwVjlef/0HGLAUb",
+	"wj0FmoDEqByxIE+PNiehmAkiv7ioLTbfmhTfbaJc8VLHyO1dfBtNh/du+XF45x/nkunlZzOdy14CKq3v",
+	"z/7le/MM/vbbF99UBT2y9rli1KnWmQ0jUMrdAWDDlFiIGwZrjYKw/PaVf7jkpYz9X1jaFiWMj0X9gXv+",
+	"6a2hv1fBUBHS34jGN8ATq/8nMBOxxJp+pXwgQk4oZ39RW1+CVrMOIqwF6FNwCeXJJbcxZG6Eo0t+yc9z",
+	"PQWuXTeWU6LMlNfmWyGLkX9C+JDL/OTkeUyx9inR4gY4fgPXhCmVQ0JGVmsIl/VEkY8Z8Lc/GwV8zhKQ",
+	"ERGS5ApwNWQBI+IgRyx4iQJtRro+prmeHqdiwvj1EbFGESrnhifpepcXcnDd1Fjm+vDsks9pyhL8zb+h",
+	"MJzOdRoyCoy3eAjj5Bq/uiYHlPzt88cPNtHNLJ8SbNJDir5mBNUgIz0s7x9GFtprZht6FZXrS+XtOzOV",
+	"tTmuESPv8BkqgWR0wjgWwxwtiXV7nJKMGuBPgVwH3pBrQyXGPsvoBGxlePe9FmQCtlK6ef7o0hBoymLg",
+	"tmC1o+TzXz69Gz4/OhkKOUyprlhfg5A2Db0OosEcpOWMwcnR06MTn95AMzY4HTw/Ojl6jvXx9BT58Jhm",
+	"7Hj+9DjMmp/YIjRG7lHfg2lg9v7KPxRVOsf9Xt9Qy/WNuiraMtQ3S2oIcfn2daVf0bOTk5ZeRes9ivbx",
+	"c/nGKJuys5v8U+utj76sZR5RnlTEwJG93nRQqV9fAZCgy1I0UPlsZhQUi6RSrhxQvnQS5dDIPjpRQTiL",
+	"Gnx1HpZ1ZFsvsIdC4Sf4SSTLrXDQAcbO4fytClotc/i2RgBP+568EVOw8GDsAy2vbKsWQov0tIOCFlDf",
+	"bEDPt2iNP4/vil6F3xp59RfQIe72YKI9YNgj/C6AJiHwutB1VT7VzVo+clz2hzRiJ6M6nq5D1bqLH4Qp",
+	"nGe6E1M8GELd/VG/iMVTvkStkMRefKNoVGk+6YdVjpOgpdBetFErL33DogchjqI70vdFHsUx3yeB+L22",
+	"iM4zwjSZ5UqTKZ0D4YLYix8StGPYnl6CggeN6tD7YoIVilptgJp6caV8vgjDi3Wdq6bukoXR1Q03qwZc",
+	"+xqmgtgLGyI4ashj24WVKbynb1qTu+TBp7dr59l1OSMYCwmdV2If328pr6iCIeMKMOZuDkTDrSvejg0g",
+	"cZFPnDkiJEHfGSZfUcYb0fdnUx/d+o59a/DBrpTO92EskzNCSQoUIyVmjOeKSGOqKPBtpGppSMimfrb+",
+	"/rhoq4cfh+5/C17zhfvra+2aNwhO21i1w4Oum/HeGv9mBsE78Br59dHbZ2JcmOB9qeOF5HqifATLgfMe",
+	"FuIA/C8ZyBlDkzsiVTmnwoPPPr2/otOi/L/3AVz3cZJVYk0eWPUvAtYaNX9LAX0QwHli9FY7nrH3dVCh",
+	"4sChfCGZhgDxtXjueFwdw62Pg6w9tV7jz43nVv8H0WaWNuL2OFbzKgILMT5i3Prea9oZr2PPgZTZQBPn",
+	"2bFjRUQJQjmxECIShvZnZfDChVM7+0C6BXKI65LzqUJnlMe9W0yAfOvgdt8zRWieMBsS2ivvd6UnC6O+",
+	"lOa6O83U8BwkilDv1pdicUReobtOnZJrPHCvI3JdBqiYT0XEyTU5+Oc///nP4fv3w59/PkTvnBcmZ5f8",
+	"OgiDMa9h6An+UQktMd8E4TbmoyX8a3Jg1cn/7wOKbOyi7++ITkj39yU3BsuZ2YAKmviQiVjlfUegGdVT",
+	"u2KbkUnTI3JhXp4ZC5TArY10LDSl0fKSV5Zpoz8QMBGBVAF6Zy3Ezuwo2NDavm4mckZcZHtaK9/TB92b",
+	"BiGLqUgdWpgizi8Lib18PiJvx8QY3+gcVWREk4hwoadmkZaBVBHZ6dkEqZi8ePbMu3YvuYvgXPG2Hph/",
+	"eI6yEiMLfHyIowvqrnsi58uNiL2BODwi5yROgfJi3Xg6YADpJXYPCgpcHxEbMe4HV0avw/f0gsVQbMNv",
+	"C5+BWJhdsRlYL21VqtoBO1oD/3AgRTjZhqFkYbTNhcjTxE1f9oDCz2YdlC9xQU3Kno8S397H2nS87yGZ",
+	"H84orYT/15wKv3lF3h0GLqyeHAi5AnEbMZHIJZE5P+zjILBrwzbeKO1Dyd/LqS9FCqGJumLZ2AKQSGgG",
+	"XEmeQoIhIcqyc2SkBcaR4COaSn1mNdJr77vHgJHryAaOuHe9tQiziKRUg9KX3P7uhMQHOgNFBE+Xp3iy",
+	"Glsp1sSG26k6DjKK8gVuZqubBZz1X+dWYSVYqN/LBYvHYvRe7JffpgILqRkbncVTF3PEq/669ZpqDf5Z",
+	"S6192SxVCHzwl4VO1zbHYBHTcG2WWegRXGgyEnp6RAzYMELKxpbYDAeS8xSUwvPfBpxcE0WXCkldkgMu",
+	"DLlTmTKQpwgRe7CaYV3NQyJBS2G1hXRp9QWZcxUGYRXTuAiba3Ns4UFODuA2TnNlVI0jcn7JQyXSzGbV",
+	"CaYVEQu+4uyqKXH3BDVcg5LKo0fkxcmPVn8o4XbJaSqBJkuH9iLQbArSYp4TMQeZ0izDwxHk7IicWx31",
+	"zDwwFjIGmxyCR7dIE+s+gVtN3FlTJwEwjOlCuNTq/i3OMlTqgc3NVaZvNjtL5u2Dd3GzpfFJC+at2KCU",
+	"W++C9zW5HyJSLYu45nn3vLzphAqTi2ot0rD4elmJucMZIPhWfr/HlPs1pfzrahDuENmGQNj2nFBWmHjU",
+	"9GLyoiLvSK1KSmGFpCLZS5gzBLVgrw8JSVJs42aU+gRkxd2V5HsfHAGhmtGOY9dnGXFbf6cTdGO+J6FU",
+	"1/D5gcVTpbFFA8n4JRbRQFoQ6d4hWvRBQJ/NYUuo7zRbzhiUVUcNHc0xNuGQDBn3FHdQHGU+CbE4kst2",
+	"ZzUEtUoUrpWYaieK8yT52T+4O11sEa4bLquzwKl2Yl4tEOFi4P0XGzTRYgG10X3fjZ24r4z2rcD7U8yt",
+	"XHTgi0pvv+3cjReX1kfTixDmRpCOKL/xMypy8LfPHz8cGunKvDGKD6ApagRwRGwx+qhMzbE+yCWykHch",
+	"aeHWrDZzEbY/bjZLnboDSpNrLG91bRsmK6OcCI4pwWZd7hlfwdqbrN4xYk8U1x5bHZHzavdl89gl58LF",
+	"4pWtna879GS2sVmlGwl7PaNB64xfiir+sk6RxYakTOnXFgqdfezQcFPnWiuXd3XFF74pc/3lXN08tppY",
+	"7Tw2K8bXxXi5qSzGo+tTtrN6vya0JcN+jrOwvbsjb7xTdkRq1GtpSJ2lKVlQhu7IMrKhyClASly//2vl",
+	"vOM7/B8dRODL9zR64C273ABkynJDyAOYqmsDe1dYwsUTo1nneoKbLfwhRmd4yxK2QE8uea6MyZs18dsE",
+	"jDXLgcyEhMjPlcK4bBCPLMjGJRSNWSusEY/bJExd8qJKpzN08PqEpGJizN0X1sfHSc5vuLGdXb99oz24",
+	"X4J1Y26Vn7+J0y/MzJYW6zk9o9gezjGgQ8xg9eRrCBZ49vLlplS1dT580YZnpkiS93LL9Z7eQNnyPqR0",
+	"MwPhYrE/Pbsj5/jO/tEW8miQ8Qto15+2Cy78mF2RURu5cZ8hC0G/3QaBZbfQBzZtAAQqJaik+LPRdQgN",
+	"L1A6aABZSrlqRZU5IT/hU1s5fIuk/n8Zn2/R+rTfowoh3EuAXQ7KjoaxYONxc3xtaYU328tobeB+789i",
+	"Dlp/PoKxbJHZ7MUzsOwvdCTx6FkNe+wkPg1aj+/Mf+iLq7THamTNoItWJzGKo7cK0Y1FI9cLcoftd42d",
+	"X9/Btk5U2Na9ZR/ZDstaa5d6cg8K7+Zu7gXYG6irxJ+1gnwQQUr5E0VkX+ErX8oxLRCHI2q0Nze90cV8",
+	"+7JN9IetXdudKbb9631Ki0p/2e/Qu2ahdI++tXOvncW50mIG0k+ZMn5j5nMR90IS227POtnChoYbUW0D",
+	"GdRx2em4Ub68xUfcjf22Lt3guuANS22KVqeX3kgx6/rsF9F5VCtCHl3DcDAVi93VjKi/SDyjTEqxwL7p",
+	"/hbA6P3YK7sX28MMlC7t6ehOidGyvNWq3iScFT8UZogiCsC5kNyPh92JHEvJbdBv8ZFeibzusLPHwFVC",
+	"l6peJX4eenWe//DDhkPuX4vqEcjfC9F/KS7Re9HLXTQZsWULrUskSJhQQGIxB0knQIAnyisEH4ijhY6k",
+	"7J26bbRsbdB9iPnfW/h6G/07IUKH0j6I0O4MW9/wmKXMZuhvcOuckYSN3VWCwuQVJ2i38yF4CpUwznnS",
+	"TqEX9pn/1il6la54iH5P4tUf62Kh+kk+RaqJSMJUlmtQ5CCIVRgDuDK17meXcWV7AnYkXjWlsl0b/mye",
+	"uHc9YQlUbvJzWq3gxx9//DFQEp6FNdUrekJt1luOee7dZnqx4YbpYbllo3ke4Kl3wkYyCdXlvux4H5P1",
+	"xKrKdh4b6Oxw5S6lGV6/Zp3ud10N5+M7+4e9Z5qLG2i39C/wGdfau4tnyQ+/l2/pvunC7acp2Mq263Zl",
+	"r/sRWmZEQt2QLtISA1ebQsv9XViRytrJ4vF93tpToF8XTz3iaVX0ru7Px/7BBh/YgPY+YjM8nGxoHE1T",
+	"kGRGl2iHHlQM0Sf26rVQsgTHYPoYiNHFxJhg498zotEKwEgN23bWXypT9ONjgxcixiGWS5xuKv1SgPR+",
+	"HHMrHbMe2CtX0ktDHEDRQ7OH0i+4Q0wsoWNdDF1W//FNbMlBgZ0jh89qsO7ZSjhuU+vyJoTX8fbxnf9z",
+	"QzmZCj3ckzh9SLSc8xIVRVSWb/Rcw6PNTLSVxva6gPbmQjMPxIKPU2rmQVnQurdpifInisg8BeXrTcwF",
+	"xt+IDLhyyfmMpmpnTjoO2/zvRyFt5blcH+N7FtGV3qqPJKn9VptKTdmf+7t29b2V75s+ju/cX078JpCC",
+	"rRO7oj/j9yHCN4X8XMBMzPuJK7VD7Q2VfWRlhxoiHo6WbXLdWL/rIbnmcYXrw3HNhW3bVtLIE0USGDOO",
+	"Ie4bCObMWSd6KhISU45h+yiz+2Ww41FZ4//hKLFegFOlXceB+6FDO7iZ5qFFtp3ZFe9vtovx54ioqVhw",
+	"tG56Oemp0mQpckksqskB2k1Z2S3/rMx6XIrcVgzzKY/YZ7xFetXJFEf4D4BLN9NDy5Jt0EkOirZ1h31K",
+	"lRCjhbfKz+lkCza2jMp81tLQSlOxUITp+5Al7c6RleYiHWMdnUerPhvgD1tx2+cCuI+xmg+iwSjVdbkA",
+	"j3mPsNpe5RFuEtybt8ORJcT9IhtkAtIVfbbww4LgvKDGKVVTcmB72JmHKBY6ObRh6j+9+4Ip3ooAjafV",
+	"d6hylcWRypm78bXFRyBx1794QmKAENZHcczAC0dCT6nD55abkuAwp1zw5YyZLx3lm3n/9vnjhwhziYQ0",
+	"u4vsxmIq5bIo3mJ2J8Yhzz66grgjz8eUJ1i7RX0XOoQ1Av2a7luh9fM8siFYbLdJqfUP9GgM+iHJgU+n",
+	"x4w6yl3Zpo36beiRdQoupkL3rN+W9Hl8V/zdzbKsUNGj2JYFkIXsBtZHtzM7PFwioQ+pU8XqMY1jyB7S",
+	"nNl2w02S6xwX7p6Nlw8luey0j2aMP6jkqgxILKUoF9lQNkO3dZ+g+AXzUGfAe9aVV7qvP/bB+cEu58GO",
+	"zg/F9r9b2kMMAbYnof0Sogd2WYnmwJhzCtIxcVldySFZTLEOZEknrigi8H4p0Smgw7hooPjYSpztbujV",
+	"4nupfFTTR/GB6bDStrKpSN8IYiyxPQ4MoX6ufyC+wYx956T49PHzF6wGqwPXhdJ0qfwN+98v3rn8ZzFR",
+	"h2fENrx0VGqoMnL3hdj+0htttjQAmk59U63K0xZfwy+gHa1duCfvswtAOFMtMhnnIFVEpMh5Mhwth/iH",
+	"q3UZlfasziXvKX21xmK1QCMHmXdBEKq9lwj7XSl7bW5rssUgNRuzVv/fd2OcFirw/teLdT7Nz+V1/8di",
+	"pvs9Ist5/o3vob07s+KeDOI/FlOBfqMZXbqyvJVHD89WzSR/ajND7eNcVcpEbyd3pEjTLvEfF+a57yDU",
+	"y6zjNddy2X8VzbQv/XssxV/A8VpB4sARNpGwJ0vRpAurypRWrf2xMPnOfAHww3uKQKnVSt5IgL+gT5x/",
+	"Lzxod4bVf8f2TywsEtX5Gg6R/Ur0EVdJ2NYYceXreggGwLwI5vOye0FnFYjXgWJ97fwooa594KuPH56R",
+	"a/PztQNOUQA0JWyMZdohiciY3ULorbY0a4e18LvkBza+BonZR1WlIr4xM+AhfE0SiOUy0yoiapqPxymo",
+	"iPjD2r+Z86InY3GBd23P6uV1cWgr26/SqUl1pVq+FCB+oKiqcsLv9UTz9wYcFtbu7ycxc75yvumpFPnE",
+	"XtmlbAwkXsYpRKQUeFYAYnhkFJJl5DRtq9lFm1W0gNNaUpB/Af0eBvfaaabZw5OmGN8rFjzsFWsFSl/H",
+	"zmp1xCiswCldkW0PvxmsAg5j/FtTVu4XfG6G1gzLJ1jFSN0XxILiqBGZMmP9LSMXcG8lU5gc354x4Rtp",
+	"3Nk/NoTZBk137rUPUjt4e2zZ6H0+Zf5BRFaj3R+tGdJ7h5JqLG4VKu/FHLsvBE18KMfeGUVWuW1fEqy7",
+	"LgFjJPQ0aPUa1camPUDPpceJSGunOt9Ysj/qe8NuC5ShLwA1tl17L6zz8HECWIiK6h0aSlbJrj5fqhj+",
+	"XkminOb7IogSun0SRbnbQDA1kcSZU/WpMvyryA1k2idk2M5A/mTYnnj8ixsPgl+LGR7N4LadvGwIfe+F",
+	"cR0gXf2ZILTLQL2v0z080wO0RUSkSZHj1fNx0o7/TkXxi0Zq329N/I05s0W1+4a01x4r0J+v625llfkg",
+	"ydVhv6qRNNWgb1U7dixK35lKnL55P+dLDgobRBTpuPdVfstO8Hjl+trzc/vLy8V5Qp0DE677TclF4+34",
+	"ruwTshbbU93hG0wQxKY0ZEYTTCi0xXzxh7InlOBW+iaSLvgRObddcbS9lZvQIhLH5hkz5VrYMK400OSS",
+	"H7w4+fEwvFIz2pYYY2ffKaSJU/HtJVvRL6bOUWPjgYo+MF0K25bgwBY6gkOfgUk8HN8W3llvGWQEB13r",
+	"p4JRmVv2U9lWmpwHtFCVKHXEcgw82V6erMzR1s7R9pixhZMR8ZieXvY4EpwcOMRY0J3ho0U7RKVt3GvR",
+	"YgyBbWW61IdH5Jxjr7EiZl+BxvuSERAbk1YWcw6IeEodydrRxzXIeKLs80UAOdp4l3zlAHjieqDZ1nG2",
+	"wcQcpPNRGlqwS2e6lcxf8+Seex295smD3/J36nQUspM/lIH31AAh8WjfmxEDTlJYPfF4AaOpEDfN1dT/",
+	"ARK90Ug+17bm4vAzm3CqcwnXvo1l4eUAnmSCcW3Im0240VgUxBJ0ZAMO7EC2pDbmsYyWtk5HcskNGQP/",
+	"MwesgKdVUIP9jFCuFiAVeXZyQqh91wj1EU1wIlxOcGlIDl48e2ZL3fiml9ieXkgk3lfBVaRbsWFYV1MS",
+	"d3P+6S0xuoo52Z6dPHs+fHoyfPrDEfnN9WqgxAHPbfAUufRysNqt5ZKX7VouB0011+3Mvzl01CvGFtal",
+	"ZryKjc4V2E8aq3534dv/VeWeTleQlVLqcEtjnS4JVf57hQedJgdYnnupXfu5he9zWWIYJZNyuQdTypPU",
+	"0L+RWfaUxg34Fq9CRgSjohQOfjuUdDEciWR5eBoM6XpwaCskKS6EqaJw/tHgIeUNqneWCs7r44psxKeh",
+	"cA4Ly/lJbqcDkkBqlL/lPqlKEOeS6eXg9Pev1fYPljcc0Rdsc0BzAzqNCyh6KHjEeihbHFEyAirR43gD",
+	"fF0xjAYljhysjcyaAk319K8238Kv7pF7RI2dorFCnZVVhnLy7KgVku/YHLh5NpNiFIZVKZBzFvvbC1QG",
+	"Wjd9YZ94lD3j3EQLYhZttdOXJ8/7ITUzNishdOaZ2BBWQjUdUdUAtuqgdwNLbmb8b9HdwJUjxo9fi/fv",
+	"io41bhzzqPvKO7fD75wvpfKNOV+DL2aVQZC2g8/l/d63r9/+KwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -4,6 +4,9 @@ SELECT * FROM members WHERE id = $1;
 -- name: GetMemberForUpdate :one
 SELECT * FROM members WHERE id = $1 FOR UPDATE;
 
+-- name: GetMemberByEmail :one
+SELECT * FROM members WHERE email = $1;
+
 -- name: CreateMember :one
 INSERT INTO members (chapter_id, given_name, family_name, email, phone, postal_address, joined_on, external_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)

@@ -5,3 +5,45 @@ RETURNING *;
 
 -- name: CountMembers :one
 SELECT count(*) FROM members;
+
+-- name: ListChapterRoles :many
+-- A chapter's role assignments with the holders' names: those in force on
+-- or after @today (current and scheduled) first, by role and start, then,
+-- when @include_ended, those that ended by @today, latest ended first.
+SELECT r.id, r.member_id, r.chapter_id, r.role, r.starts_on, r.ends_on, r.created_at,
+       m.given_name, m.family_name
+FROM role_assignments r
+JOIN members m ON m.id = r.member_id
+WHERE r.chapter_id = @chapter_id
+  AND (@include_ended::boolean OR r.ends_on IS NULL OR r.ends_on > @today::date)
+ORDER BY (r.ends_on IS NOT NULL AND r.ends_on <= @today::date), r.role, r.starts_on, r.ends_on DESC, r.id;
+
+-- name: GetRoleAssignmentForUpdate :one
+SELECT * FROM role_assignments WHERE id = $1 FOR UPDATE;
+
+-- name: EndRoleAssignment :one
+UPDATE role_assignments SET ends_on = @ends_on WHERE id = @id
+RETURNING *;
+
+-- name: DeleteRoleAssignment :exec
+DELETE FROM role_assignments WHERE id = $1;
+
+-- name: FirstDayWithoutNationalAdmin :one
+-- The first day on or after @day on which no national admin assignment
+-- other than @except_id is in force; no row when together they cover every
+-- day from @day on.
+WITH covered AS (
+    SELECT coalesce(range_agg(daterange(r.starts_on, r.ends_on)), '{}'::datemultirange) AS days
+    FROM role_assignments r
+    JOIN chapters c ON c.id = r.chapter_id AND c.kind = 'national'
+    WHERE r.role = 'admin' AND r.id <> @except_id
+)
+SELECT lower(gap)::date AS first_day
+FROM covered, unnest(datemultirange(daterange(@day::date, NULL)) - covered.days) AS gap
+ORDER BY 1
+LIMIT 1;
+
+-- name: LockNationalAdmins :exec
+-- Serializes changes to the national admins, so two admins ending their
+-- roles at once cannot both find the other still covering every day.
+SELECT pg_advisory_xact_lock(7305812240115);

@@ -417,3 +417,21 @@ func TestSearchPathPagesLikeTheIndexPath(t *testing.T) {
 		}
 	}
 }
+
+// TestMembersAndChaptersAreNeverDeleted: the database refuses to delete
+// them (tables written in bulk rely on it instead of foreign keys).
+func TestMembersAndChaptersAreNeverDeleted(t *testing.T) {
+	o := newOrg(t)
+	ctx := context.Background()
+	for _, sql := range []string{
+		`DELETE FROM members WHERE id = '` + o.admin.MemberID.String() + `'`,
+		`DELETE FROM chapters WHERE id = '` + o.sou.String() + `'`,
+	} {
+		if _, err := o.pool.Exec(ctx, sql); err == nil || !strings.Contains(err.Error(), "never deleted") {
+			t.Errorf("%s: %v, want it refused", sql, err)
+		}
+	}
+	if n := count(t, o.pool, `SELECT count(*) FROM members`); n != 2 {
+		t.Errorf("%d members left, want 2", n)
+	}
+}

@@ -158,7 +158,7 @@ func (s *Site) grantRole(rq *request) error {
 	}
 	if err == nil {
 		return s.seeOther(rq, "/chapters/"+id.String()+"/officers",
-			a.MemberName+" is "+roleLabels[a.Role]+" from "+a.StartsOn.Format(time.DateOnly)+".")
+			a.MemberName+" is "+roleLabels[a.Role]+" from "+humanDate(a.StartsOn)+".")
 	}
 	f := s.grantRoleForm(rq, id)
 	f.fill(r)
@@ -183,7 +183,7 @@ func (s *Site) endRole(rq *request) error {
 	}
 	if err == nil {
 		return s.seeOther(rq, "/chapters/"+id.String()+"/officers",
-			a.MemberName+" holds the role of "+roleLabels[a.Role]+" until "+a.EndsOn.AddDate(0, 0, -1).Format(time.DateOnly)+".")
+			a.MemberName+" is "+roleLabels[a.Role]+" through "+humanDate(a.EndsOn.AddDate(0, 0, -1))+".")
 	}
 	f := s.endTermForm(rq, membership.RoleAssignment{ID: aid, ChapterID: id})
 	f.fill(r)

@@ -56,7 +56,7 @@ func loadTemplates() (*templates, error) {
 	funcs := template.FuncMap{
 		"asset": t.assetURL,
 		"iso":   func(d time.Time) string { return d.Format(time.DateOnly) },
-		"human": func(d time.Time) string { return d.Format("2 Jan 2006") },
+		"human": humanDate,
 	}
 	for _, name := range pageNames {
 		files := []string{"templates/layout.html", "templates/" + name + ".html"}
@@ -188,3 +188,6 @@ func (s *Site) serveStatic(w http.ResponseWriter, r *http.Request, name string) 
 	w.Header().Set("Cache-Control", "public, max-age=86400")
 	http.ServeFileFS(w, r, s.tpl.static, name)
 }
+
+// humanDate is a date as pages and messages show it: 24 Nov 2026.
+func humanDate(d time.Time) string { return d.Format("2 Jan 2006") }

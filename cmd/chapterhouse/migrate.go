@@ -94,3 +94,17 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 	}
 	return nil
 }
+
+// requireSchema returns an error unless the database at url has every
+// migration applied: commands that use the schema refuse to run on an old
+// or half-migrated one.
+func requireSchema(ctx context.Context, url string) error {
+	st, err := postgres.MigrateStatus(ctx, url)
+	if err != nil {
+		return err
+	}
+	if !st.UpToDate() {
+		return errors.New("the database schema is not up to date (" + st.String() + "): run `chapterhouse migrate up` first")
+	}
+	return nil
+}

@@ -41,6 +41,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"serve":     {"serve the API and web front end (needs DATABASE_URL and an OpenID provider)", runServe},
 		"migrate":   {"migrate the database schema: up, down N, status (DATABASE_URL)", runMigrate},
+		"init":      {"found the organization on a new database: its national body and first national admin (DATABASE_URL)", runInit},
 		"dev":       {"run everything on this machine with no set-up: database, demo data, login, server", runDev},
 		"audit":     {"audit verify: check the audit log's hash chain", runAudit},
 		"tally":     {"count a ballot file (BLT, RCTab config, Debian tally sheet) with any method", runTally},
@@ -91,7 +92,7 @@ func printHelp(w io.Writer, cmds map[string]command) {
 	for _, name := range names {
 		fmt.Fprintf(w, "  %-10s %s\n", name, cmds[name].summary)
 	}
-	fmt.Fprintln(w, "\nenvironment (serve, dev, migrate, audit):")
+	fmt.Fprintln(w, "\nenvironment (serve, dev, migrate, init, audit):")
 	for _, v := range envVars {
 		fmt.Fprintf(w, "  %s\n      %s\n", v[0], v[1])
 	}

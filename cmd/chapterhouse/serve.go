@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 
@@ -32,12 +31,8 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return usagef("CHAPTERHOUSE_OIDC_ISSUER and CHAPTERHOUSE_OIDC_CLIENT_ID must be set (see README, Configuration)")
 	}
 	log := cfg.logger(e)
-	st, err := postgres.MigrateStatus(ctx, cfg.DatabaseURL)
-	if err != nil {
+	if err := requireSchema(ctx, cfg.DatabaseURL); err != nil {
 		return err
-	}
-	if !st.UpToDate() {
-		return errors.New("the database schema is not up to date (" + st.String() + "): run `chapterhouse migrate up` first")
 	}
 	pool, err := postgres.Open(ctx, cfg.DatabaseURL)
 	if err != nil {

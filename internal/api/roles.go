@@ -54,8 +54,9 @@ func (s *server) RemoveRole(ctx context.Context, req apigen.RemoveRoleRequestObj
 }
 
 func roleJSON(a membership.RoleAssignment) apigen.RoleAssignment {
-	out := apigen.RoleAssignment{Id: a.ID, MemberId: a.MemberID, MemberName: a.MemberName, ChapterId: a.ChapterID,
-		Role: apigen.RoleName(a.Role), StartsOn: date(a.StartsOn)}
+	out := apigen.RoleAssignment{Id: a.ID, MemberId: a.MemberID, MemberName: a.MemberName, HolderActive: a.HolderActive,
+		ChapterId: a.ChapterID,
+		Role:      apigen.RoleName(a.Role), StartsOn: date(a.StartsOn)}
 	if a.EndsOn != nil {
 		d := date(*a.EndsOn)
 		out.EndsOn = &d

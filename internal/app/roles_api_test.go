@@ -29,6 +29,7 @@ func TestRoleGrantTakesEffectAtOnce(t *testing.T) {
 		ID         string  `json:"id"`
 		MemberID   string  `json:"member_id"`
 		MemberName string  `json:"member_name"`
+		Active     bool    `json:"holder_active"`
 		Role       string  `json:"role"`
 		StartsOn   string  `json:"starts_on"`
 		EndsOn     *string `json:"ends_on"`
@@ -36,7 +37,7 @@ func TestRoleGrantTakesEffectAtOnce(t *testing.T) {
 	if err := json.Unmarshal(body, &a); err != nil {
 		t.Fatal(err)
 	}
-	if a.MemberID != w.self || a.MemberName != "Mae Member" || a.Role != "membership_officer" || a.EndsOn != nil {
+	if a.MemberID != w.self || a.MemberName != "Mae Member" || !a.Active || a.Role != "membership_officer" || a.EndsOn != nil {
 		t.Errorf("granted: %s", body)
 	}
 	if resp, body := w.env.Do(t, member, "GET", roster, nil, ""); resp.StatusCode != 200 {

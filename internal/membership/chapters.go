@@ -126,7 +126,8 @@ func (s *Service) UpdateChapter(ctx context.Context, p *auth.Principal, id uuid.
 // DissolveChapter dissolves a chapter on the given date (nil: today). Only a
 // national admin may; the national body cannot be dissolved, and a chapter
 // that still has active members cannot either (Conflict: move or deactivate
-// them first).
+// them first). The chapter's role terms running on that date end on it, and
+// those that would begin on it or later are removed.
 func (s *Service) DissolveChapter(ctx context.Context, p *auth.Principal, id uuid.UUID, on *time.Time) (Chapter, error) {
 	if !p.Can(auth.ChaptersManage, id) {
 		return Chapter{}, errs.Forbiddenf("only a national admin may dissolve chapters")
@@ -158,9 +159,19 @@ func (s *Service) DissolveChapter(ctx context.Context, p *auth.Principal, id uui
 		if err != nil {
 			return classify(err)
 		}
+		// A dissolved chapter has no officers: running terms end on the day,
+		// and terms that would begin later never will.
+		ended, err := q.EndChapterRoles(ctx, postgres.EndChapterRolesParams{ChapterID: id, Day: date})
+		if err != nil {
+			return err
+		}
+		removed, err := q.DeleteChapterRolesFrom(ctx, postgres.DeleteChapterRolesFromParams{ChapterID: id, Day: date})
+		if err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, audit.Entry{
 			ActorID: p.MemberID, Action: "chapter.dissolve", Entity: "chapter", EntityID: id.String(), ChapterID: id,
-			Data: map[string]any{"dissolved_on": date.Format(time.DateOnly)},
+			Data: map[string]any{"dissolved_on": date.Format(time.DateOnly), "roles_ended": ended, "roles_removed": removed},
 		})
 	})
 	return out, err

@@ -115,6 +115,14 @@ func (s *Service) ImportRoster(ctx context.Context, p *auth.Principal, chapterID
 			return &errs.Error{Kind: errs.Invalid, Field: "file",
 				Msg: fmt.Sprintf("%d problem(s) in the file; nothing was imported", len(rowErrs)), Details: rowErrs}
 		}
+		// An inactive member cannot sign in: the file may not leave the
+		// organization without an active national admin.
+		if err := s.keepNationalAdminWithout(ctx, q, plan.deactivated, s.Today()); err != nil {
+			if e := errs.As(err); e != nil && e.Kind == errs.Conflict {
+				return &errs.Error{Kind: errs.Conflict, Field: "file", Msg: "the file makes a national admin inactive, and " + e.Msg, Err: err}
+			}
+			return err
+		}
 		updated := len(plan.update.Ids) + plan.creditOnly
 		rep = ImportReport{Rows: len(rows), Created: len(plan.create), Updated: updated,
 			Unchanged: len(rows) - len(plan.create) - updated, DryRun: dryRun}
@@ -296,6 +304,8 @@ type importPlan struct {
 	// requeue are existing members whose status or join date changes, so
 	// their standing must be recomputed.
 	requeue []uuid.UUID
+	// deactivated are existing members the file makes inactive.
+	deactivated []uuid.UUID
 }
 
 // planImport matches rows to stored members and works out what changes. It
@@ -398,6 +408,9 @@ func (s *Service) planImport(ctx context.Context, q *postgres.Queries, p *auth.P
 		if next.Status != m.Status {
 			plan.history = append(plan.history, postgres.CopyStatusChangesParams{
 				MemberID: m.ID, Status: next.Status, EffectiveOn: today, Reason: "roster import", RecordedBy: actor})
+			if next.Status == StatusInactive {
+				plan.deactivated = append(plan.deactivated, m.ID)
+			}
 		}
 	}
 	// New members go in in roster order with time-ordered ids, so the

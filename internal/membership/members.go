@@ -301,6 +301,11 @@ func (s *Service) DeactivateMember(ctx context.Context, p *auth.Principal, id uu
 		if date.Before(m.JoinedOn) {
 			return errs.Field("/effective_on", "is before the member joined")
 		}
+		// An inactive member cannot sign in: deactivating a national admin
+		// must leave someone able to grant roles.
+		if err := s.keepNationalAdminWithout(ctx, q, []uuid.UUID{id}, date); err != nil {
+			return err
+		}
 		if out, err = q.SetMemberStatus(ctx, postgres.SetMemberStatusParams{ID: id, Status: StatusInactive}); err != nil {
 			return err
 		}

@@ -24,10 +24,13 @@ type RoleAssignment struct {
 	MemberID   uuid.UUID
 	ChapterID  uuid.UUID
 	MemberName string // "Given Family"; empty where not looked up
-	Role       auth.Role
-	StartsOn   time.Time
-	EndsOn     *time.Time
-	CreatedAt  time.Time
+	// HolderActive is false when the holder's membership is inactive: they
+	// cannot sign in, so the term grants nothing until they are active.
+	HolderActive bool
+	Role         auth.Role
+	StartsOn     time.Time
+	EndsOn       *time.Time
+	CreatedAt    time.Time
 }
 
 // InForce reports whether the assignment grants its role on day.
@@ -65,7 +68,8 @@ func (s *Service) ListRoles(ctx context.Context, p *auth.Principal, chapterID uu
 	out := make([]RoleAssignment, len(rows))
 	for i, r := range rows {
 		out[i] = RoleAssignment{ID: r.ID, MemberID: r.MemberID, ChapterID: r.ChapterID, Role: auth.Role(r.Role),
-			MemberName: fullName(r.GivenName, r.FamilyName), StartsOn: r.StartsOn, EndsOn: r.EndsOn,
+			MemberName: fullName(r.GivenName, r.FamilyName), HolderActive: r.MemberStatus == StatusActive,
+			StartsOn: r.StartsOn, EndsOn: r.EndsOn,
 			CreatedAt: r.CreatedAt}
 	}
 	return out, nil
@@ -146,7 +150,7 @@ func (s *Service) GrantRole(ctx context.Context, p *auth.Principal, chapterID uu
 			return classify(err)
 		}
 		out = roleAssignment(a)
-		out.MemberName = fullName(m.GivenName, m.FamilyName)
+		out.MemberName, out.HolderActive = fullName(m.GivenName, m.FamilyName), true
 		return s.audit(ctx, tx, audit.Entry{
 			ActorID: p.MemberID, Action: "role.grant", Entity: "role_assignment", EntityID: a.ID.String(), ChapterID: chapterID,
 			Data: roleAuditData(out),
@@ -188,7 +192,7 @@ func (s *Service) EndRole(ctx context.Context, p *auth.Principal, id uuid.UUID, 
 				a.StartsOn.Format(time.DateOnly))
 		}
 		if national && a.Role == auth.RoleAdmin && (a.EndsOn == nil || end.Before(*a.EndsOn)) {
-			if err := keepNationalAdmin(ctx, q, a.ID, end); err != nil {
+			if err := keepNationalAdmin(ctx, q, a.ID, nil, end); err != nil {
 				return err
 			}
 		}
@@ -202,7 +206,7 @@ func (s *Service) EndRole(ctx context.Context, p *auth.Principal, id uuid.UUID, 
 		if err != nil {
 			return err
 		}
-		out.MemberName = fullName(m.GivenName, m.FamilyName)
+		out.MemberName, out.HolderActive = fullName(m.GivenName, m.FamilyName), m.Status == StatusActive
 		data := roleAuditData(out)
 		if before != nil {
 			data["previous_ends_on"] = before.Format(time.DateOnly)
@@ -234,7 +238,7 @@ func (s *Service) RemoveRole(ctx context.Context, p *auth.Principal, id uuid.UUI
 				a.StartsOn.Format(time.DateOnly))
 		}
 		if national && a.Role == auth.RoleAdmin {
-			if err := keepNationalAdmin(ctx, q, a.ID, a.StartsOn); err != nil {
+			if err := keepNationalAdmin(ctx, q, a.ID, nil, a.StartsOn); err != nil {
 				return err
 			}
 		}
@@ -274,19 +278,43 @@ func (s *Service) lockAssignment(ctx context.Context, q *postgres.Queries, p *au
 	return a, national, nil
 }
 
-// keepNationalAdmin returns a Conflict unless national admin assignments
-// other than except cover every day from day on: the organization must
-// never reach a day on which no one may grant roles.
-func keepNationalAdmin(ctx context.Context, q *postgres.Queries, except uuid.UUID, day time.Time) error {
-	gap, err := q.FirstDayWithoutNationalAdmin(ctx, postgres.FirstDayWithoutNationalAdminParams{ExceptID: except, Day: day})
+// keepNationalAdmin returns a Conflict unless national admin terms held by
+// active members, leaving out the term exceptTerm (uuid.Nil: none) and the
+// members exceptMembers, cover every day from day on: the
+// organization must never reach a day on which no one may grant roles.
+// The caller holds LockNationalAdmins.
+func keepNationalAdmin(ctx context.Context, q *postgres.Queries, exceptTerm uuid.UUID, exceptMembers []uuid.UUID, day time.Time) error {
+	if exceptMembers == nil {
+		exceptMembers = []uuid.UUID{}
+	}
+	gap, err := q.FirstDayWithoutNationalAdmin(ctx, postgres.FirstDayWithoutNationalAdminParams{
+		ExceptID: exceptTerm, ExceptMembers: exceptMembers, Day: day})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	return errs.Conflictf("from %s no other national admin would hold office, and no one could grant roles: "+
+	return errs.Conflictf("from %s no other active member would hold office as national admin, and no one could grant roles: "+
 		"grant the national admin role to someone else for that time first", gap.Format(time.DateOnly))
+}
+
+// keepNationalAdminWithout is keepNationalAdmin for members about to become
+// inactive from day (or today, if later): it takes LockNationalAdmins and
+// asks only when one of them holds a national admin term then or later.
+func (s *Service) keepNationalAdminWithout(ctx context.Context, q *postgres.Queries, members []uuid.UUID, day time.Time) error {
+	if len(members) == 0 {
+		return nil
+	}
+	day = latest(day, s.Today())
+	if err := q.LockNationalAdmins(ctx); err != nil {
+		return err
+	}
+	holds, err := q.HoldsNationalAdminFrom(ctx, postgres.HoldsNationalAdminFromParams{MemberIds: members, Day: day})
+	if err != nil || !holds {
+		return err
+	}
+	return keepNationalAdmin(ctx, q, uuid.Nil, members, day)
 }
 
 func roleAssignment(r postgres.RoleAssignment) RoleAssignment {
@@ -302,6 +330,14 @@ func roleAuditData(a RoleAssignment) map[string]any {
 		d["ends_on"] = a.EndsOn.Format(time.DateOnly)
 	}
 	return d
+}
+
+// latest returns the later of two dates.
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // fullName is a member's name as lists show it.

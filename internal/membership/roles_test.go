@@ -2,6 +2,7 @@ package membership_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -249,5 +250,81 @@ func TestTheLastNationalAdminCannotLeave(t *testing.T) {
 	kindOf(t, err, errs.Conflict)
 	if _, err := o.svc.EndRole(ctx, o.admin, successor.ID, date("2028-01-01")); err != nil {
 		t.Fatalf("handing over to the third admin: %v", err)
+	}
+}
+
+func TestDissolvingAChapterEndsItsTerms(t *testing.T) {
+	o := newOrg(t)
+	ctx := context.Background()
+	q := postgres.New(o.pool)
+	nia := o.addMember(t, o.north, "Nia", "nia@north.test")
+	old, err := q.InsertRoleAssignment(ctx, postgres.InsertRoleAssignmentParams{MemberID: nia, ChapterID: o.north,
+		Role: string(auth.RoleChair), StartsOn: today.AddDate(-1, 0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.svc.GrantRole(ctx, o.admin, o.north, membership.RoleGrant{MemberID: nia, Role: auth.RoleTreasurer,
+		StartsOn: date("2027-01-01")}); err != nil {
+		t.Fatal(err)
+	}
+	// The holder leaves; their term shows them inactive.
+	if _, err := o.svc.DeactivateMember(ctx, o.admin, nia, "moved away", nil); err != nil {
+		t.Fatal(err)
+	}
+	list, err := o.svc.ListRoles(ctx, o.admin, o.north, false)
+	if err != nil || len(list) != 2 || list[0].HolderActive {
+		t.Fatalf("terms of an inactive holder: %+v, %v", list, err)
+	}
+	if _, err := o.svc.DissolveChapter(ctx, o.admin, o.north, nil); err != nil {
+		t.Fatal(err)
+	}
+	list, err = o.svc.ListRoles(ctx, o.admin, o.north, true)
+	if err != nil || len(list) != 1 || list[0].ID != old.ID || list[0].EndsOn == nil || !list[0].EndsOn.Equal(today) {
+		t.Errorf("after dissolving: %+v, %v; want only the chair's term, ended today", list, err)
+	}
+}
+
+func TestTheLastActiveNationalAdminCannotBeDeactivated(t *testing.T) {
+	o := newOrg(t)
+	ctx := context.Background()
+	q := postgres.New(o.pool)
+	nia := o.addMember(t, o.national, "Nia", "nia@national.test")
+	for _, m := range []uuid.UUID{o.admin.MemberID, nia} {
+		if _, err := q.InsertRoleAssignment(ctx, postgres.InsertRoleAssignmentParams{MemberID: m, ChapterID: o.national,
+			Role: string(auth.RoleAdmin), StartsOn: today.AddDate(-1, 0, 0)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := o.svc.DeactivateMember(ctx, o.admin, nia, "stepped down", nil); err != nil {
+		t.Fatalf("deactivating one of two admins: %v", err)
+	}
+	_, err := o.svc.DeactivateMember(ctx, o.admin, o.admin.MemberID, "stepped down", nil)
+	kindOf(t, err, errs.Conflict)
+	// Nia's term still runs, but an inactive member grants nothing: it
+	// does not count as cover for ending the last active admin's term.
+	var adminTerm uuid.UUID
+	if err := o.pool.QueryRow(ctx, `SELECT id FROM role_assignments WHERE member_id = $1`, o.admin.MemberID).Scan(&adminTerm); err != nil {
+		t.Fatal(err)
+	}
+	_, err = o.svc.EndRole(ctx, o.admin, adminTerm, nil)
+	kindOf(t, err, errs.Conflict)
+}
+
+func TestAnImportCannotDeactivateTheLastNationalAdmin(t *testing.T) {
+	o := newOrg(t)
+	ctx := context.Background()
+	if _, err := postgres.New(o.pool).InsertRoleAssignment(ctx, postgres.InsertRoleAssignmentParams{MemberID: o.admin.MemberID,
+		ChapterID: o.national, Role: string(auth.RoleAdmin), StartsOn: today.AddDate(-1, 0, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	file := "email,given_name,joined_on,status\nada@admin.test,Ada,2026-11-24,inactive\nnew@example.org,New,2026-11-01,active\n"
+	for _, dry := range []bool{true, false} {
+		_, err := o.svc.ImportRoster(ctx, o.admin, o.national, strings.NewReader(file), dry)
+		if e := kindOf(t, err, errs.Conflict); e.Field != "file" || !strings.Contains(e.Msg, "national admin") {
+			t.Errorf("dry run %v: %+v", dry, e)
+		}
+	}
+	if n := count(t, o.pool, `SELECT count(*) FROM members WHERE status = 'inactive' OR email = 'new@example.org'`); n != 0 {
+		t.Errorf("the refused import changed %d members", n)
 	}
 }

@@ -23,6 +23,25 @@ func (q *Queries) CountMembers(ctx context.Context) (int64, error) {
 	return count, err
 }
 
+const deleteChapterRolesFrom = `-- name: DeleteChapterRolesFrom :execrows
+DELETE FROM role_assignments WHERE chapter_id = $1 AND starts_on >= $2::date
+`
+
+type DeleteChapterRolesFromParams struct {
+	ChapterID uuid.UUID
+	Day       time.Time
+}
+
+// Removes the chapter's terms that would begin on or after @day (a chapter
+// being dissolved then).
+func (q *Queries) DeleteChapterRolesFrom(ctx context.Context, arg DeleteChapterRolesFromParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteChapterRolesFrom, arg.ChapterID, arg.Day)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const deleteRoleAssignment = `-- name: DeleteRoleAssignment :exec
 DELETE FROM role_assignments WHERE id = $1
 `
@@ -30,6 +49,26 @@ DELETE FROM role_assignments WHERE id = $1
 func (q *Queries) DeleteRoleAssignment(ctx context.Context, id uuid.UUID) error {
 	_, err := q.db.Exec(ctx, deleteRoleAssignment, id)
 	return err
+}
+
+const endChapterRoles = `-- name: EndChapterRoles :execrows
+UPDATE role_assignments SET ends_on = $1::date
+WHERE chapter_id = $2 AND starts_on < $1::date AND (ends_on IS NULL OR ends_on > $1::date)
+`
+
+type EndChapterRolesParams struct {
+	Day       time.Time
+	ChapterID uuid.UUID
+}
+
+// Ends on @day every term in the chapter still running then (a chapter
+// being dissolved).
+func (q *Queries) EndChapterRoles(ctx context.Context, arg EndChapterRolesParams) (int64, error) {
+	result, err := q.db.Exec(ctx, endChapterRoles, arg.Day, arg.ChapterID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const endRoleAssignment = `-- name: EndRoleAssignment :one
@@ -62,7 +101,8 @@ WITH covered AS (
     SELECT coalesce(range_agg(daterange(r.starts_on, r.ends_on)), '{}'::datemultirange) AS days
     FROM role_assignments r
     JOIN chapters c ON c.id = r.chapter_id AND c.kind = 'national'
-    WHERE r.role = 'admin' AND r.id <> $2
+    JOIN members m ON m.id = r.member_id AND m.status = 'active'
+    WHERE r.role = 'admin' AND r.id <> $2 AND r.member_id <> ALL($3::uuid[])
 )
 SELECT lower(gap)::date AS first_day
 FROM covered, unnest(datemultirange(daterange($1::date, NULL)) - covered.days) AS gap
@@ -71,15 +111,17 @@ LIMIT 1
 `
 
 type FirstDayWithoutNationalAdminParams struct {
-	Day      time.Time
-	ExceptID uuid.UUID
+	Day           time.Time
+	ExceptID      uuid.UUID
+	ExceptMembers []uuid.UUID
 }
 
-// The first day on or after @day on which no national admin assignment
-// other than @except_id is in force; no row when together they cover every
-// day from @day on.
+// The first day on or after @day on which no active member outside
+// @except_members holds a national admin term other than @except_id; no row
+// when such terms together cover every day from @day on. (An inactive
+// member cannot sign in, so their terms grant nothing.)
 func (q *Queries) FirstDayWithoutNationalAdmin(ctx context.Context, arg FirstDayWithoutNationalAdminParams) (time.Time, error) {
-	row := q.db.QueryRow(ctx, firstDayWithoutNationalAdmin, arg.Day, arg.ExceptID)
+	row := q.db.QueryRow(ctx, firstDayWithoutNationalAdmin, arg.Day, arg.ExceptID, arg.ExceptMembers)
 	var first_day time.Time
 	err := row.Scan(&first_day)
 	return first_day, err
@@ -102,6 +144,28 @@ func (q *Queries) GetRoleAssignmentForUpdate(ctx context.Context, id uuid.UUID) 
 		&i.CreatedAt,
 	)
 	return i, err
+}
+
+const holdsNationalAdminFrom = `-- name: HoldsNationalAdminFrom :one
+SELECT EXISTS (
+    SELECT 1 FROM role_assignments r
+    JOIN chapters c ON c.id = r.chapter_id AND c.kind = 'national'
+    WHERE r.member_id = ANY($1::uuid[]) AND r.role = 'admin' AND (r.ends_on IS NULL OR r.ends_on > $2::date)
+) AS holds
+`
+
+type HoldsNationalAdminFromParams struct {
+	MemberIds []uuid.UUID
+	Day       time.Time
+}
+
+// Whether any of the members holds a national admin term running on @day
+// or later.
+func (q *Queries) HoldsNationalAdminFrom(ctx context.Context, arg HoldsNationalAdminFromParams) (bool, error) {
+	row := q.db.QueryRow(ctx, holdsNationalAdminFrom, arg.MemberIds, arg.Day)
+	var holds bool
+	err := row.Scan(&holds)
+	return holds, err
 }
 
 const insertRoleAssignment = `-- name: InsertRoleAssignment :one
@@ -141,7 +205,7 @@ func (q *Queries) InsertRoleAssignment(ctx context.Context, arg InsertRoleAssign
 
 const listChapterRoles = `-- name: ListChapterRoles :many
 SELECT r.id, r.member_id, r.chapter_id, r.role, r.starts_on, r.ends_on, r.created_at,
-       m.given_name, m.family_name
+       m.given_name, m.family_name, m.status AS member_status
 FROM role_assignments r
 JOIN members m ON m.id = r.member_id
 WHERE r.chapter_id = $1
@@ -156,20 +220,22 @@ type ListChapterRolesParams struct {
 }
 
 type ListChapterRolesRow struct {
-	ID         uuid.UUID
-	MemberID   uuid.UUID
-	ChapterID  uuid.UUID
-	Role       string
-	StartsOn   time.Time
-	EndsOn     *time.Time
-	CreatedAt  time.Time
-	GivenName  string
-	FamilyName string
+	ID           uuid.UUID
+	MemberID     uuid.UUID
+	ChapterID    uuid.UUID
+	Role         string
+	StartsOn     time.Time
+	EndsOn       *time.Time
+	CreatedAt    time.Time
+	GivenName    string
+	FamilyName   string
+	MemberStatus string
 }
 
-// A chapter's role assignments with the holders' names: those in force on
-// or after @today (current and scheduled) first, by role and start, then,
-// when @include_ended, those that ended by @today, latest ended first.
+// A chapter's role assignments with the holders' names and status: those
+// in force on or after @today (current and scheduled) first, by role and
+// start, then, when @include_ended, those that ended by @today, latest
+// ended first.
 func (q *Queries) ListChapterRoles(ctx context.Context, arg ListChapterRolesParams) ([]ListChapterRolesRow, error) {
 	rows, err := q.db.Query(ctx, listChapterRoles, arg.ChapterID, arg.IncludeEnded, arg.Today)
 	if err != nil {
@@ -189,6 +255,7 @@ func (q *Queries) ListChapterRoles(ctx context.Context, arg ListChapterRolesPara
 			&i.CreatedAt,
 			&i.GivenName,
 			&i.FamilyName,
+			&i.MemberStatus,
 		); err != nil {
 			return nil, err
 		}

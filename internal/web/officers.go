@@ -27,7 +27,7 @@ type officersPage struct {
 type officerRow struct {
 	membership.RoleAssignment
 	Role   string // as people say it
-	State  string // "current", "scheduled" or "ended"
+	State  string // "current", "scheduled", "ended" or "inactive" (the holder's membership)
 	End    *form
 	Remove *form
 }
@@ -79,6 +79,8 @@ func (s *Site) officersPage(rq *request, id uuid.UUID, status int, fs officerFor
 		switch {
 		case a.EndsOn != nil && !a.EndsOn.After(today):
 			row.State = "ended"
+		case !a.HolderActive:
+			row.State = "inactive"
 		case a.StartsOn.After(today):
 			row.State = "scheduled"
 		}

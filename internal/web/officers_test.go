@@ -75,6 +75,12 @@ func TestOfficersPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantLacks(t, f.get(t, "admin", page), page+"/"+secretary+"/remove")
+	// A holder whose membership lapsed into inactive is shown so.
+	if _, err := f.pool.Exec(context.Background(), `UPDATE members SET status = 'inactive'
+		WHERE id = (SELECT member_id FROM role_assignments WHERE id = $1)`, secretary); err != nil {
+		t.Fatal(err)
+	}
+	wantContains(t, f.get(t, "member", page), "Holder inactive")
 	r = f.post(t, "admin", page+"/"+secretary+"/remove", url.Values{})
 	wantStatus(t, r, http.StatusConflict)
 	wantContains(t, r, "end it instead")

@@ -95,7 +95,7 @@ func (s *Service) ImportRoster(ctx context.Context, p *auth.Principal, chapterID
 		if err := q.LockRosterImports(ctx); err != nil {
 			return err
 		}
-		if err := openChapter(ctx, q, chapterID); err != nil {
+		if _, err := openChapter(ctx, q, chapterID); err != nil {
 			return err
 		}
 		chapters, err := q.ListChapterSlugs(ctx)

@@ -164,7 +164,7 @@ func (s *Service) CreateMember(ctx context.Context, p *auth.Principal, chapterID
 	}
 	var out Member
 	err := s.inTx(ctx, func(tx pgx.Tx, q *postgres.Queries) error {
-		if err := openChapter(ctx, q, chapterID); err != nil {
+		if _, err := openChapter(ctx, q, chapterID); err != nil {
 			return err
 		}
 		var err error
@@ -183,16 +183,17 @@ func (s *Service) CreateMember(ctx context.Context, p *auth.Principal, chapterID
 	return out, err
 }
 
-// openChapter checks that a chapter exists and is not dissolved.
-func openChapter(ctx context.Context, q *postgres.Queries, id uuid.UUID) error {
+// openChapter returns a chapter, checking that it exists and is not
+// dissolved.
+func openChapter(ctx context.Context, q *postgres.Queries, id uuid.UUID) (Chapter, error) {
 	c, err := q.GetChapter(ctx, id)
 	if err != nil {
-		return notFound(err, "chapter")
+		return Chapter{}, notFound(err, "chapter")
 	}
 	if c.DissolvedOn != nil {
-		return errs.Conflictf("chapter %s is dissolved", c.Slug)
+		return Chapter{}, errs.Conflictf("chapter %s is dissolved", c.Slug)
 	}
-	return nil
+	return c, nil
 }
 
 // UpdateMember changes a member's record. It needs the roster write
@@ -236,7 +237,7 @@ func (s *Service) UpdateMember(ctx context.Context, p *auth.Principal, id uuid.U
 			if !p.Can(auth.RosterWrite, *patch.ChapterID) {
 				return &errs.Error{Kind: errs.Forbidden, Field: "/chapter_id", Msg: "you may not move members into that chapter"}
 			}
-			if err := openChapter(ctx, q, *patch.ChapterID); err != nil {
+			if _, err := openChapter(ctx, q, *patch.ChapterID); err != nil {
 				return err
 			}
 			chapter = *patch.ChapterID

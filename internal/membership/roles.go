@@ -115,11 +115,11 @@ func (s *Service) GrantRole(ctx context.Context, p *auth.Principal, chapterID uu
 	}
 	var out RoleAssignment
 	err := s.inTx(ctx, func(tx pgx.Tx, q *postgres.Queries) error {
-		if err := openChapter(ctx, q, chapterID); err != nil {
+		c, err := openChapter(ctx, q, chapterID)
+		if err != nil {
 			return err
 		}
 		var m Member
-		var err error
 		if by == "/email" {
 			m, err = q.GetMemberByEmail(ctx, in.Email)
 		} else {
@@ -137,11 +137,7 @@ func (s *Service) GrantRole(ctx context.Context, p *auth.Principal, chapterID uu
 		if m.Status != StatusActive {
 			return errs.Field(by, "is an inactive member: only active members hold roles")
 		}
-		national, err := q.GetNationalChapter(ctx)
-		if err != nil {
-			return err
-		}
-		if chapterID != national.ID && m.ChapterID != chapterID {
+		if c.Kind != "national" && m.ChapterID != chapterID {
 			return errs.Field(by, "is a member of another chapter: a chapter's roles go to its own members")
 		}
 		a, err := q.InsertRoleAssignment(ctx, postgres.InsertRoleAssignmentParams{MemberID: m.ID, ChapterID: chapterID,
